@@ -1,0 +1,320 @@
+//! `rapport`: the one binary. `serve` runs the server (with `--demo` data if asked),
+//! `migrate` applies database migrations, `admin create-user` bootstraps accounts.
+
+mod logging;
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, Parser, Subcommand};
+use rapport_core::{DisplayName, Email, NewPassword, Pronouns, Role, TimeZoneName};
+use rapport_server::config::{Config, CrisisLine, SessionTimeouts};
+use rapport_store::users::NewUser;
+use rapport_store::Store;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "rapport", version, about = "Rapport: an open platform for online therapy, built on trust.", long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the web server (applies pending migrations first).
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit.
+    Migrate(DbArgs),
+    /// Operator tasks on accounts.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Args, Clone)]
+struct DbArgs {
+    /// Database URL: sqlite://PATH or postgres://USER@HOST/DB. Default: rapport.db in the data directory.
+    #[arg(long, env = "RAPPORT_DATABASE_URL")]
+    database_url: Option<String>,
+    /// Directory for the SQLite database, mail files and other local state (created if missing).
+    #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "./data")]
+    data_dir: PathBuf,
+}
+
+impl DbArgs {
+    fn url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("rapport.db").display()))
+    }
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// Address and port to listen on.
+    #[arg(long, env = "RAPPORT_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Public URL of this server, used in e-mail links and origin checks. Default: http://LISTEN.
+    #[arg(long, env = "RAPPORT_BASE_URL")]
+    base_url: Option<url::Url>,
+    /// SMTP server for outgoing mail, e.g. smtp://localhost:25 or smtps://user:pass@mail.example.org.
+    /// Without it, mails are written as .eml files under DATA_DIR/mail.
+    #[arg(long, env = "RAPPORT_SMTP_URL")]
+    smtp_url: Option<String>,
+    /// Sender of outgoing mail.
+    #[arg(
+        long,
+        env = "RAPPORT_MAIL_FROM",
+        default_value = "Rapport <no-reply@rapport.localhost>"
+    )]
+    mail_from: String,
+    /// Create demo accounts (an admin, 12 therapists, 5 clients) if missing, and print their logins.
+    #[arg(long, env = "RAPPORT_DEMO")]
+    demo: bool,
+    /// Minutes of inactivity after which a client's session ends.
+    #[arg(long, env = "RAPPORT_CLIENT_IDLE_MINUTES", default_value_t = 30)]
+    client_idle_minutes: u64,
+    /// Hours after which a client's session ends regardless of activity.
+    #[arg(long, env = "RAPPORT_CLIENT_MAX_HOURS", default_value_t = 12)]
+    client_max_hours: u64,
+    /// Minutes of inactivity after which a therapist's or admin's session ends.
+    #[arg(long, env = "RAPPORT_CLINICIAN_IDLE_MINUTES", default_value_t = 15)]
+    clinician_idle_minutes: u64,
+    /// Hours after which a therapist's or admin's session ends regardless of activity.
+    #[arg(long, env = "RAPPORT_CLINICIAN_MAX_HOURS", default_value_t = 8)]
+    clinician_max_hours: u64,
+    /// JSON file listing the crisis lines for the page footer: [{"region","contact","name"}].
+    /// Default: the US 988 Suicide & Crisis Lifeline.
+    #[arg(long, env = "RAPPORT_CRISIS_LINES")]
+    crisis_lines: Option<PathBuf>,
+    /// Log format: json (structured, one object per line) or text.
+    #[arg(long, env = "RAPPORT_LOG_FORMAT", default_value = "json")]
+    log_format: logging::Format,
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an account (typically the first admin). Prints a generated password unless
+    /// --password-stdin is given.
+    CreateUser(CreateUserArgs),
+}
+
+#[derive(Args)]
+struct CreateUserArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// E-mail address (also the login).
+    #[arg(long)]
+    email: String,
+    /// The name shown to others.
+    #[arg(long)]
+    name: String,
+    /// client, therapist or admin.
+    #[arg(long, default_value = "admin")]
+    role: String,
+    /// Optional pronouns, e.g. they/them.
+    #[arg(long)]
+    pronouns: Option<String>,
+    /// IANA time zone, e.g. America/Chicago.
+    #[arg(long, default_value = "UTC")]
+    time_zone: String,
+    /// Read the password from the first line of standard input instead of generating one.
+    #[arg(long)]
+    password_stdin: bool,
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Migrate(db) => {
+            logging::init(logging::Format::Text);
+            let store = open_store(&db).await?;
+            println!("Migrations are current on {}.", store.backend().name());
+            Ok(())
+        }
+        Command::Admin(AdminCommand::CreateUser(args)) => create_user(args).await,
+    }
+}
+
+fn prepare_data_dir(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("creating data directory {}", dir.display()))?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+            .with_context(|| format!("restricting permissions of {}", dir.display()))?;
+    }
+    Ok(())
+}
+
+async fn open_store(db: &DbArgs) -> Result<Store> {
+    prepare_data_dir(&db.data_dir)?;
+    let url = db.url();
+    Store::open(&url)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("opening the database")
+}
+
+async fn serve(args: ServeArgs) -> Result<()> {
+    logging::init(args.log_format);
+    let store = open_store(&args.db).await?;
+    let base_url = match args.base_url.clone() {
+        Some(u) => u,
+        None => url::Url::parse(&format!("http://{}", args.listen))?,
+    };
+    let mut config = Config::new(base_url.clone(), args.db.data_dir.clone());
+    config.smtp_url = args.smtp_url.clone();
+    config.mail_from = args.mail_from.clone();
+    config.client_sessions = SessionTimeouts {
+        idle: Duration::from_secs(args.client_idle_minutes * 60),
+        absolute: Duration::from_secs(args.client_max_hours * 3600),
+    };
+    config.clinician_sessions = SessionTimeouts {
+        idle: Duration::from_secs(args.clinician_idle_minutes * 60),
+        absolute: Duration::from_secs(args.clinician_max_hours * 3600),
+    };
+    if let Some(path) = &args.crisis_lines {
+        let text = std::fs::read_to_string(path)
+            .with_context(|| format!("reading crisis lines from {}", path.display()))?;
+        let lines: Vec<CrisisLine> = serde_json::from_str(&text).with_context(|| {
+            format!(
+                "{} must be a JSON list of {{region, contact, name}}",
+                path.display()
+            )
+        })?;
+        if lines.is_empty() {
+            bail!(
+                "{} lists no crisis lines; every page must show at least one",
+                path.display()
+            );
+        }
+        config.crisis_lines = lines;
+    }
+    let demo = if args.demo {
+        Some(rapport_server::demo::seed(&store).await?)
+    } else {
+        None
+    };
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("listening on {}", args.listen))?;
+    let state = rapport_server::AppState::new(store, config);
+    println!("Rapport is running at {base_url}");
+    println!(
+        "Database: {} ({})",
+        state.store.backend().name(),
+        redact_url(&args.db.url())
+    );
+    match &args.smtp_url {
+        Some(_) => println!("Mail: sent over SMTP."),
+        None => println!(
+            "Mail: no SMTP server configured; e-mails are written to {}",
+            args.db.data_dir.join("mail").display()
+        ),
+    }
+    if let Some(logins) = demo {
+        println!(
+            "\nDemo logins (every demo account's password is: {})",
+            rapport_server::demo::DEMO_PASSWORD
+        );
+        for l in &logins {
+            println!("  {:<10} {:<42} {}", l.role.as_str(), l.email, l.name);
+        }
+        println!("Therapists and the admin are asked to set up two-step verification at their first login.");
+    }
+    println!();
+    rapport_server::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("shut down cleanly");
+    Ok(())
+}
+
+/// Hides a password in a database URL before printing it.
+fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("****"));
+            u.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+    tracing::info!("shutdown requested; finishing in-flight requests");
+}
+
+async fn create_user(args: CreateUserArgs) -> Result<()> {
+    logging::init(logging::Format::Text);
+    let email = Email::parse(&args.email)?;
+    let name = DisplayName::parse(&args.name)?;
+    let pronouns = Pronouns::parse(args.pronouns.as_deref())?;
+    let tz = TimeZoneName::parse(&args.time_zone)?;
+    let role: Role = args.role.parse()?;
+    let (password, generated) = if args.password_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        (line.trim_end_matches(['\r', '\n']).to_string(), false)
+    } else {
+        (rapport_server::auth::secrets::random_token(), true)
+    };
+    let password = NewPassword::parse(&password, &[email.as_str(), name.as_str()])?;
+    let store = open_store(&args.db).await?;
+    let hash = rapport_server::auth::password::hash(password.expose().to_string()).await?;
+    let user = store
+        .create_user(NewUser {
+            email: &email,
+            password_hash: hash,
+            display_name: &name,
+            pronouns: &pronouns,
+            time_zone: &tz,
+            role,
+            email_verified: true,
+        })
+        .await
+        .map_err(|e| match e {
+            rapport_store::StoreError::Conflict(_) => {
+                anyhow::anyhow!("an account with that e-mail already exists")
+            }
+            other => other.into(),
+        })?;
+    println!(
+        "Created {} {} ({}).",
+        role.as_str(),
+        user.display_name,
+        email.as_str()
+    );
+    if generated {
+        println!(
+            "Password (shown once; change it after logging in): {}",
+            password.expose()
+        );
+    }
+    if role.requires_mfa() {
+        println!("They will be asked to set up two-step verification at first login.");
+    }
+    Ok(())
+}

@@ -1,0 +1,88 @@
+//! Runtime configuration of the server, filled from flags and environment by the CLI.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// A crisis line shown in every page's footer.
+#[derive(Debug, Clone, serde::Deserialize, serde::Serialize)]
+pub struct CrisisLine {
+    /// Where it serves, e.g. "US".
+    pub region: String,
+    /// What to call or text, e.g. "Call or text 988".
+    pub contact: String,
+    /// Who answers, e.g. "988 Suicide & Crisis Lifeline".
+    pub name: String,
+}
+
+/// Session lifetimes for one class of user.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionTimeouts {
+    pub idle: Duration,
+    pub absolute: Duration,
+}
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The public URL people reach Rapport at; links in e-mails use it.
+    pub base_url: url::Url,
+    pub data_dir: PathBuf,
+    /// `smtp://host:port` or `smtps://user:pass@host`; `None` writes `.eml` files instead.
+    pub smtp_url: Option<String>,
+    pub mail_from: String,
+    pub client_sessions: SessionTimeouts,
+    pub clinician_sessions: SessionTimeouts,
+    pub crisis_lines: Vec<CrisisLine>,
+    /// Largest request body accepted, in bytes.
+    pub body_limit: usize,
+    /// How often the mail worker looks for due mail.
+    pub mail_poll: Duration,
+}
+
+impl Config {
+    pub fn new(base_url: url::Url, data_dir: PathBuf) -> Self {
+        Self {
+            base_url,
+            data_dir,
+            smtp_url: None,
+            mail_from: "Rapport <no-reply@rapport.localhost>".into(),
+            client_sessions: SessionTimeouts {
+                idle: Duration::from_secs(30 * 60),
+                absolute: Duration::from_secs(12 * 3600),
+            },
+            clinician_sessions: SessionTimeouts {
+                idle: Duration::from_secs(15 * 60),
+                absolute: Duration::from_secs(8 * 3600),
+            },
+            crisis_lines: default_crisis_lines(),
+            body_limit: 64 * 1024,
+            mail_poll: Duration::from_millis(500),
+        }
+    }
+
+    /// HSTS only makes sense, and is only sent, when the public URL is https.
+    pub fn is_https(&self) -> bool {
+        self.base_url.scheme() == "https"
+    }
+
+    /// `scheme://host[:port]` of the base URL, for Origin checks.
+    pub fn origin(&self) -> String {
+        self.base_url.origin().ascii_serialization()
+    }
+
+    /// An absolute link to `path` (which starts with `/`).
+    pub fn link(&self, path: &str) -> String {
+        format!("{}{}", self.origin(), path)
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.join("mail")
+    }
+}
+
+pub fn default_crisis_lines() -> Vec<CrisisLine> {
+    vec![CrisisLine {
+        region: "US".into(),
+        contact: "Call or text 988".into(),
+        name: "988 Suicide & Crisis Lifeline".into(),
+    }]
+}

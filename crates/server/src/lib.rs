@@ -1,0 +1,315 @@
+//! Rapport's HTTP server: the axum application (web pages, JSON API, operations
+//! endpoints), its middleware stack, and the background mail worker.
+
+pub mod access;
+pub mod accounts;
+pub mod api;
+pub mod auth;
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod headers;
+pub mod mail;
+pub mod meta;
+pub mod ops;
+pub mod respond;
+pub mod state;
+pub mod web;
+
+pub use access::{Access, RouteInfo};
+pub use config::Config;
+pub use state::AppState;
+
+use access::{Routes, ADMIN, ALL_ROLES};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, Method};
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::response::IntoResponse;
+use axum::routing::{delete, get, patch, post, put};
+use axum::Router;
+use std::future::Future;
+use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+
+const CSS: &str = include_str!("../static/app.css");
+const JS: &str = include_str!("../static/app.js");
+
+async fn css() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        CSS,
+    )
+}
+
+async fn js() -> impl IntoResponse {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        JS,
+    )
+}
+
+/// Every route with its access rule. Adding a route anywhere else is not possible: the
+/// router is built only from this table.
+fn routes(state: AppState) -> Routes {
+    use web::{account as acc, admin as adm, public as pubw};
+    use Access::*;
+    use Method as M;
+    let token = Owner(ALL_ROLES, access::ObjectKind::ApiToken);
+    Routes::new(state)
+        // Operations
+        .add(M::GET, "/healthz", Public, get(ops::healthz))
+        .add(M::GET, "/readyz", Public, get(ops::readyz))
+        .add(M::GET, "/metrics", Public, get(ops::metrics))
+        .add(M::GET, "/static/app.css", Public, get(css))
+        .add(M::GET, "/static/app.js", Public, get(js))
+        // Web: public
+        .add(M::GET, "/", Public, get(pubw::home))
+        .add(M::GET, "/crisis", Public, get(pubw::crisis))
+        .add(M::GET, "/signup", Public, get(pubw::signup_form))
+        .add(M::POST, "/signup", Public, post(pubw::signup))
+        .add(
+            M::GET,
+            "/signup/check-email",
+            Public,
+            get(pubw::check_email),
+        )
+        .add(
+            M::GET,
+            "/verify-email",
+            Public,
+            get(pubw::verify_email_form),
+        )
+        .add(M::POST, "/verify-email", Public, post(pubw::verify_email))
+        .add(M::GET, "/login", Public, get(pubw::login_form))
+        .add(M::POST, "/login", Public, post(pubw::login))
+        .add(M::GET, "/login/mfa", PendingMfa, get(pubw::login_mfa_form))
+        .add(M::POST, "/login/mfa", PendingMfa, post(pubw::login_mfa))
+        .add(M::POST, "/logout", Public, post(pubw::logout))
+        .add(M::GET, "/password-reset", Public, get(pubw::reset_form))
+        .add(
+            M::POST,
+            "/password-reset",
+            Public,
+            post(pubw::reset_request),
+        )
+        .add(
+            M::GET,
+            "/password-reset/confirm",
+            Public,
+            get(pubw::reset_confirm_form),
+        )
+        .add(
+            M::POST,
+            "/password-reset/confirm",
+            Public,
+            post(pubw::reset_confirm),
+        )
+        // Web: own account
+        .add(M::GET, "/account", Account, get(acc::show))
+        .add(
+            M::POST,
+            "/account/profile",
+            Account,
+            post(acc::save_profile),
+        )
+        .add(
+            M::POST,
+            "/account/password",
+            Account,
+            post(acc::change_password),
+        )
+        .add(
+            M::POST,
+            "/account/sessions/revoke-all",
+            Account,
+            post(acc::sign_out_everywhere),
+        )
+        .add(M::GET, "/account/mfa", Account, get(acc::mfa_form))
+        .add(M::POST, "/account/mfa", Account, post(acc::mfa_confirm))
+        .add(
+            M::POST,
+            "/account/mfa/disable",
+            Roles(ALL_ROLES),
+            post(acc::mfa_disable),
+        )
+        .add(
+            M::POST,
+            "/account/tokens",
+            Roles(ALL_ROLES),
+            post(acc::create_token),
+        )
+        .add(
+            M::POST,
+            "/account/tokens/{id}/revoke",
+            token,
+            post(acc::revoke_token),
+        )
+        // Web: admin
+        .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
+        // API
+        .add(
+            M::GET,
+            "/api/v1/openapi.json",
+            Public,
+            get(api::openapi::document),
+        )
+        .add(
+            M::POST,
+            "/api/v1/accounts",
+            Public,
+            post(api::accounts::sign_up),
+        )
+        .add(
+            M::POST,
+            "/api/v1/accounts/verify-email",
+            Public,
+            post(api::accounts::verify_email),
+        )
+        .add(
+            M::POST,
+            "/api/v1/session",
+            Public,
+            post(api::accounts::log_in),
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/session",
+            Account,
+            delete(api::accounts::log_out),
+        )
+        .add(
+            M::POST,
+            "/api/v1/session/mfa",
+            PendingMfa,
+            post(api::accounts::complete_mfa),
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/sessions",
+            Account,
+            delete(api::accounts::sign_out_everywhere),
+        )
+        .add(M::GET, "/api/v1/me", Account, get(api::accounts::me))
+        .add(
+            M::PATCH,
+            "/api/v1/me",
+            Account,
+            patch(api::accounts::update_me),
+        )
+        .add(
+            M::PUT,
+            "/api/v1/me/password",
+            Account,
+            put(api::accounts::change_password),
+        )
+        .add(
+            M::POST,
+            "/api/v1/me/mfa/totp",
+            Account,
+            post(api::accounts::begin_totp),
+        )
+        .add(
+            M::POST,
+            "/api/v1/me/mfa/totp/confirm",
+            Account,
+            post(api::accounts::confirm_totp),
+        )
+        .add(
+            M::POST,
+            "/api/v1/password-reset",
+            Public,
+            post(api::accounts::request_reset),
+        )
+        .add(
+            M::POST,
+            "/api/v1/password-reset/confirm",
+            Public,
+            post(api::accounts::reset_password),
+        )
+        .add(
+            M::GET,
+            "/api/v1/me/tokens",
+            Roles(ALL_ROLES),
+            get(api::accounts::list_tokens),
+        )
+        .add(
+            M::POST,
+            "/api/v1/me/tokens",
+            Roles(ALL_ROLES),
+            post(api::accounts::create_token),
+        )
+        .add(
+            M::DELETE,
+            "/api/v1/me/tokens/{id}",
+            token,
+            delete(api::accounts::revoke_token),
+        )
+        .add(
+            M::GET,
+            "/api/v1/admin/users",
+            Roles(ADMIN),
+            get(api::admin::users),
+        )
+        .add(
+            M::GET,
+            "/api/v1/admin/security-events",
+            Roles(ADMIN),
+            get(api::admin::security_events),
+        )
+}
+
+/// The route table (method, path template, rule), for the authorization walk and docs.
+pub fn route_table(state: &AppState) -> Vec<RouteInfo> {
+    routes(state.clone()).finish().1
+}
+
+/// The whole application, ready to serve or to call with `oneshot` in tests.
+pub fn app(state: AppState) -> Router {
+    let (router, _) = routes(state.clone()).finish();
+    let panic_layer = CatchPanicLayer::custom(|_: Box<dyn std::any::Any + Send>| {
+        error::AppError::Internal(anyhow::anyhow!("handler panicked")).into_response()
+    });
+    router
+        .fallback(|| async { error::AppError::NotFound })
+        .layer(
+            ServiceBuilder::new()
+                .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::x_request_id())
+                .layer(from_fn_with_state(state.clone(), ops::observe))
+                .layer(from_fn_with_state(state.clone(), headers::security_headers))
+                .layer(from_fn(auth::csrf::ensure_cookie))
+                .layer(from_fn_with_state(
+                    state.clone(),
+                    auth::actor::resolve_identity,
+                ))
+                .layer(from_fn_with_state(state.clone(), respond::render_errors))
+                .layer(panic_layer)
+                .layer(DefaultBodyLimit::max(state.config.body_limit)),
+        )
+        .with_state(state)
+}
+
+/// Serves until `shutdown` resolves, then finishes in-flight requests and stops the mail
+/// worker (which leaves undelivered mail in the outbox for the next start).
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    state: AppState,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> anyhow::Result<()> {
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(mail::run_worker(state.clone(), stop_rx));
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await?;
+    let _ = stop_tx.send(true);
+    let _ = worker.await;
+    Ok(())
+}

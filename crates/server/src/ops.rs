@@ -1,0 +1,175 @@
+//! Operations: liveness, readiness, Prometheus metrics (labelled by route template, never
+//! by a concrete path, so ids and tokens cannot end up in metrics) and request logging.
+
+use crate::state::AppState;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
+use std::time::Instant;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RouteLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct LatencyLabels {
+    pub method: String,
+    pub route: String,
+}
+
+fn latency_histogram() -> Histogram {
+    Histogram::new(
+        [
+            0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+        ]
+        .into_iter(),
+    )
+}
+
+/// The server's metrics; one registry per app so tests can run many apps in one process.
+pub struct Metrics {
+    registry: Registry,
+    requests: Family<RouteLabels, Counter>,
+    latency: Family<LatencyLabels, Histogram, fn() -> Histogram>,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        let mut registry = Registry::with_prefix("rapport");
+        let requests = Family::<RouteLabels, Counter>::default();
+        let latency = Family::<LatencyLabels, Histogram, fn() -> Histogram>::new_with_constructor(
+            latency_histogram,
+        );
+        registry.register(
+            "http_requests",
+            "HTTP requests by method, route template and status",
+            requests.clone(),
+        );
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by method and route template",
+            latency.clone(),
+        );
+        Self {
+            registry,
+            requests,
+            latency,
+        }
+    }
+}
+
+impl Metrics {
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// Middleware: counts and times every request under its route template, and logs it
+/// with the request id. The concrete URI is never logged: it may hold a token.
+pub async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let method = req.method().to_string();
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+        .to_string();
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let elapsed = start.elapsed();
+    let status = res.status().as_u16();
+    state
+        .metrics
+        .requests
+        .get_or_create(&RouteLabels {
+            method: method.clone(),
+            route: route.clone(),
+            status,
+        })
+        .inc();
+    state
+        .metrics
+        .latency
+        .get_or_create(&LatencyLabels {
+            method: method.clone(),
+            route: route.clone(),
+        })
+        .observe(elapsed.as_secs_f64());
+    tracing::info!(
+        request_id = %request_id,
+        method = %method,
+        route = %route,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request"
+    );
+    res
+}
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+/// Ready when the database answers and every migration is applied.
+pub async fn readyz(State(state): State<AppState>) -> Response {
+    let db = state.store.ping().await.is_ok();
+    let migrations = state.store.migrations_current().await.unwrap_or(false);
+    let body = serde_json::json!({
+        "database": if db { "ok" } else { "unreachable" },
+        "migrations": if migrations { "current" } else { "pending" },
+    });
+    let status = if db && migrations {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (status, axum::Json(body)).into_response()
+}
+
+pub async fn metrics(State(state): State<AppState>) -> Response {
+    if let Ok((pending, sent, failed)) = state.store.outbox_counts().await {
+        let mut text = state.metrics.encode();
+        // Outbox gauges are read from the database at scrape time.
+        let eof = text.rfind("# EOF").unwrap_or(text.len());
+        text.insert_str(
+            eof,
+            &format!(
+                "# HELP rapport_mail_outbox Mails in the outbox by state.\n# TYPE rapport_mail_outbox gauge\n\
+                 rapport_mail_outbox{{state=\"pending\"}} {pending}\nrapport_mail_outbox{{state=\"sent\"}} {sent}\n\
+                 rapport_mail_outbox{{state=\"failed\"}} {failed}\n"
+            ),
+        );
+        return (
+            [(
+                header::CONTENT_TYPE,
+                "text/plain; version=0.0.4; charset=utf-8",
+            )],
+            text,
+        )
+            .into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            "text/plain; version=0.0.4; charset=utf-8",
+        )],
+        state.metrics.encode(),
+    )
+        .into_response()
+}

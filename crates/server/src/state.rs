@@ -1,0 +1,28 @@
+//! The state shared by every handler: the store, the configuration, metrics and the
+//! mail worker's wake-up signal.
+
+use crate::config::Config;
+use crate::ops::Metrics;
+use rapport_store::Store;
+use std::sync::Arc;
+use tokio::sync::Notify;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub metrics: Arc<Metrics>,
+    /// Poked when mail is queued so the worker sends it without waiting for its next poll.
+    pub mail_wakeup: Arc<Notify>,
+}
+
+impl AppState {
+    pub fn new(store: Store, config: Config) -> Self {
+        Self {
+            store,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::default()),
+            mail_wakeup: Arc::new(Notify::new()),
+        }
+    }
+}

@@ -1,0 +1,234 @@
+//! Persistence for Rapport. The backend is chosen by URL: embedded SQLite (`sqlite:`)
+//! by default, PostgreSQL for `postgres://`; both run the same SQL through sqlx's Any driver.
+
+pub mod outbox;
+pub mod security;
+pub mod sessions;
+pub mod testing;
+pub mod tokens;
+pub mod users;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::migrate::Migrator;
+use sqlx::{AnyPool, Executor};
+use std::str::FromStr;
+use std::time::Duration;
+
+pub use rapport_core as core;
+
+static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
+
+/// Which database engine a [`Store`] talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    /// Picks the backend from a URL scheme, refusing anything else with a clear message.
+    pub fn from_url(url: &str) -> Result<Self, StoreError> {
+        let scheme = url.split_once(':').map(|(s, _)| s).unwrap_or("");
+        match scheme {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::UnsupportedUrl(scheme.to_string())),
+        }
+    }
+
+    pub fn migrator(self) -> &'static Migrator {
+        match self {
+            Backend::Sqlite => &SQLITE_MIGRATIONS,
+            Backend::Postgres => &POSTGRES_MIGRATIONS,
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("unsupported database URL scheme {0:?}: use sqlite://PATH or postgres://USER@HOST/DB")]
+    UnsupportedUrl(String),
+    /// A unique or foreign-key rule refused the write; the name says which.
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("not found")]
+    NotFound,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl StoreError {
+    /// Maps a unique-index violation to [`StoreError::Conflict`] named `what`.
+    pub(crate) fn unique(e: sqlx::Error, what: &'static str) -> Self {
+        match &e {
+            sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(what),
+            _ => StoreError::Database(e),
+        }
+    }
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A handle to the database; cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.backend)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Connects without migrating. SQLite files are created if missing, in WAL mode,
+    /// with foreign keys on and a busy timeout so that concurrent writers wait, not fail.
+    pub async fn connect(url: &str) -> Result<Self> {
+        sqlx::any::install_default_drivers();
+        let backend = Backend::from_url(url)?;
+        let url = match backend {
+            Backend::Sqlite if !url.contains("mode=") => {
+                let sep = if url.contains('?') { '&' } else { '?' };
+                format!("{url}{sep}mode=rwc")
+            }
+            _ => url.to_string(),
+        };
+        let options = AnyConnectOptions::from_str(&url)?;
+        let max = match backend {
+            Backend::Sqlite => 8,
+            Backend::Postgres => 16,
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        conn.execute(
+                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                        )
+                        .await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Self { pool, backend })
+    }
+
+    /// Connects and applies any pending migrations.
+    pub async fn open(url: &str) -> Result<Self> {
+        let store = Self::connect(url).await?;
+        store.migrate().await?;
+        Ok(store)
+    }
+
+    pub async fn migrate(&self) -> Result<()> {
+        self.backend.migrator().run(&self.pool).await?;
+        Ok(())
+    }
+
+    /// True when every embedded migration has been applied (for `/readyz`).
+    pub async fn migrations_current(&self) -> Result<bool> {
+        let applied: Vec<(i64,)> = sqlx::query_as(
+            "SELECT version FROM _sqlx_migrations WHERE success = TRUE ORDER BY version",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .or_else(|e| match &e {
+            sqlx::Error::Database(_) => Ok(Vec::new()),
+            _ => Err(e),
+        })?;
+        let applied: Vec<i64> = applied.into_iter().map(|(v,)| v).collect();
+        let wanted: Vec<i64> = self.backend.migrator().iter().map(|m| m.version).collect();
+        Ok(applied == wanted)
+    }
+
+    /// A trivial round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+/// A new random id (UUID v4 as text).
+pub fn new_id() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+/// SHA-256 of a secret token, hex-encoded: the only form in which tokens are stored.
+pub fn token_hash(secret: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(Sha256::digest(secret.as_bytes()))
+}
+
+/// The current instant in milliseconds since the epoch.
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn url_schemes() {
+        assert_eq!(Backend::from_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::from_url("postgres://u@h/d").unwrap(),
+            Backend::Postgres
+        );
+        assert_eq!(
+            Backend::from_url("postgresql://u@h/d").unwrap(),
+            Backend::Postgres
+        );
+        let err = Backend::from_url("mysql://u@h/d").unwrap_err().to_string();
+        assert!(
+            err.contains("\"mysql\"") && err.contains("sqlite://"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn both_backends_have_the_same_migration_versions() {
+        let names = |m: &Migrator| -> Vec<(i64, String)> {
+            m.iter()
+                .map(|m| (m.version, m.description.to_string()))
+                .collect()
+        };
+        let sqlite = names(&SQLITE_MIGRATIONS);
+        assert!(!sqlite.is_empty());
+        assert_eq!(sqlite, names(&POSTGRES_MIGRATIONS));
+    }
+}

@@ -1,0 +1,199 @@
+//! Personal API tokens (bearer) and single-use account tokens (e-mail verification,
+//! password reset). Only SHA-256 hashes of the secrets are stored.
+
+use crate::{new_id, now_ms, Result, Store, StoreError};
+use rapport_core::{TokenId, UserId};
+
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ApiToken {
+    pub id: TokenId,
+    pub name: String,
+    pub created_at: i64,
+    pub last_used_at: Option<i64>,
+}
+
+/// What a single-use account token is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenPurpose {
+    VerifyEmail,
+    ResetPassword,
+}
+
+impl TokenPurpose {
+    fn as_str(self) -> &'static str {
+        match self {
+            TokenPurpose::VerifyEmail => "verify_email",
+            TokenPurpose::ResetPassword => "reset_password",
+        }
+    }
+}
+
+impl Store {
+    pub async fn create_api_token(
+        &self,
+        user: &UserId,
+        name: &str,
+        token_hash: &str,
+    ) -> Result<ApiToken> {
+        let id = new_id();
+        let now = now_ms();
+        sqlx::query(
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(user.as_str())
+        .bind(name)
+        .bind(token_hash)
+        .bind(now)
+        .execute(self.pool())
+        .await?;
+        Ok(ApiToken {
+            id: TokenId(id),
+            name: name.to_string(),
+            created_at: now,
+            last_used_at: None,
+        })
+    }
+
+    /// The owner of a live bearer token, recording its use.
+    pub async fn api_token_owner(&self, token_hash: &str) -> Result<Option<(TokenId, UserId)>> {
+        let row: Option<(String, String)> = sqlx::query_as(
+            "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+        )
+        .bind(token_hash)
+        .fetch_optional(self.pool())
+        .await?;
+        let Some((id, user)) = row else {
+            return Ok(None);
+        };
+        // Coarse last-use stamp (per minute) keeps hot API paths from writing on every call.
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(&id)
+        .bind(now)
+        .bind(now - 60_000)
+        .execute(self.pool())
+        .await?;
+        Ok(Some((TokenId(id), UserId(user))))
+    }
+
+    pub async fn api_tokens(&self, user: &UserId) -> Result<Vec<ApiToken>> {
+        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at FROM api_tokens \
+             WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
+        )
+        .bind(user.as_str())
+        .fetch_all(self.pool())
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, created_at, last_used_at)| ApiToken {
+                id: TokenId(id),
+                name,
+                created_at,
+                last_used_at,
+            })
+            .collect())
+    }
+
+    /// Revokes a token only if `owner` owns it: another user's id is simply not found.
+    pub async fn revoke_api_token(&self, owner: &UserId, id: &TokenId) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $3 WHERE id = $1 AND user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(id.as_str())
+        .bind(owner.as_str())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        if done.rows_affected() == 1 {
+            Ok(())
+        } else {
+            Err(StoreError::NotFound)
+        }
+    }
+
+    /// Owner of an API token by id, for the one place that checks object ownership.
+    pub async fn api_token_owner_by_id(&self, id: &TokenId) -> Result<Option<UserId>> {
+        let row: Option<(String,)> =
+            sqlx::query_as("SELECT user_id FROM api_tokens WHERE id = $1 AND revoked_at IS NULL")
+                .bind(id.as_str())
+                .fetch_optional(self.pool())
+                .await?;
+        Ok(row.map(|(u,)| UserId(u)))
+    }
+
+    /// Issues a single-use token; earlier unused tokens of the same purpose stop working.
+    pub async fn issue_account_token(
+        &self,
+        user: &UserId,
+        purpose: TokenPurpose,
+        token_hash: &str,
+        valid_for_ms: i64,
+    ) -> Result<()> {
+        let now = now_ms();
+        let mut tx = self.pool().begin().await?;
+        sqlx::query(
+            "UPDATE account_tokens SET used_at = $3 WHERE user_id = $1 AND purpose = $2 AND used_at IS NULL",
+        )
+        .bind(user.as_str())
+        .bind(purpose.as_str())
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(token_hash)
+        .bind(user.as_str())
+        .bind(purpose.as_str())
+        .bind(now)
+        .bind(now + valid_for_ms)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Spends a single-use token atomically; `None` if unknown, used, expired or for
+    /// another purpose. Two concurrent uses cannot both succeed.
+    pub async fn consume_account_token(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+    ) -> Result<Option<UserId>> {
+        let now = now_ms();
+        let row: Option<(String,)> = sqlx::query_as(
+            "UPDATE account_tokens SET used_at = $3 WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3 RETURNING user_id",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now)
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|(u,)| UserId(u)))
+    }
+
+    /// Checks a token without spending it (to show a form only for a live link).
+    pub async fn account_token_live(
+        &self,
+        purpose: TokenPurpose,
+        token_hash: &str,
+    ) -> Result<bool> {
+        let row: Option<(String,)> = sqlx::query_as(
+            "SELECT user_id FROM account_tokens WHERE token_hash = $1 AND purpose = $2 \
+             AND used_at IS NULL AND expires_at > $3",
+        )
+        .bind(token_hash)
+        .bind(purpose.as_str())
+        .bind(now_ms())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.is_some())
+    }
+}
