@@ -118,8 +118,19 @@ class Harness {
 
   async startServer() {
     const bin = rapportBin();
-    const port = await freePort();
+    let port = await freePort();
     this.baseURL = `http://127.0.0.1:${port}`;
+    if (process.env.E2E_TMP_FIX_ORIGIN) {
+      const http = await import('node:http');
+      const inner = await freePort(); const base = this.baseURL;
+      const px = http.createServer((req, res) => {
+        const headers = { ...req.headers }; if (headers.origin === 'null') headers.origin = base;
+        const up = http.request({ host: '127.0.0.1', port: inner, path: req.url, method: req.method, headers }, (r) => { res.writeHead(r.statusCode, r.rawHeaders); r.pipe(res); });
+        req.pipe(up);
+      });
+      await new Promise((r) => px.listen(port, '127.0.0.1', r)); px.unref();
+      port = inner;
+    }
     this.serverLog = join(this.dir, 'server.log');
     const args = ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', join(this.dir, 'data'),
       '--base-url', this.baseURL, '--smtp-url', `smtp://127.0.0.1:${this.smtpPort}`];

@@ -18,6 +18,7 @@ use std::collections::BTreeMap;
 
 pub const ALL_ROLES: &[Role] = &[Role::Client, Role::Therapist, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];
+pub const CLIENTS: &[Role] = &[Role::Client];
 
 /// Kinds of record whose routes carry an `{id}` that must belong to the actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -158,14 +159,20 @@ async fn guard(
         req = match checked {
             Ok(r) => r,
             Err(f) => {
-                let msg = match f {
-                    CsrfFailure::ForeignOrigin => "This request came from another site and was refused.",
-                    CsrfFailure::BadToken => "This form has expired or was not sent from Rapport. Reload the page and try again.",
-                    CsrfFailure::Body => "The request body is too large.",
+                let err = match f {
+                    CsrfFailure::ForeignOrigin => AppError::Refused(
+                        "This request came from another site and was refused.".into(),
+                    ),
+                    CsrfFailure::BadToken => AppError::Refused(
+                        "This form has expired or was not sent from Rapport. Reload the page and try again.".into(),
+                    ),
+                    CsrfFailure::Body => AppError::PayloadTooLarge(
+                        "The form is larger than Rapport accepts (64 KiB).".into(),
+                    ),
                 };
                 let mut fake = Request::new(axum::body::Body::empty());
                 *fake.extensions_mut() = extensions;
-                return error_for(&state, &path, &fake, AppError::Refused(msg.into()));
+                return error_for(&state, &path, &fake, err);
             }
         };
     }

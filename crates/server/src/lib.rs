@@ -20,7 +20,7 @@ pub use access::{Access, RouteInfo};
 pub use config::Config;
 pub use state::AppState;
 
-use access::{Routes, ADMIN, ALL_ROLES};
+use access::{Routes, ADMIN, ALL_ROLES, CLIENTS};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -136,7 +136,7 @@ fn routes(state: AppState) -> Routes {
         .add(
             M::POST,
             "/account/mfa/disable",
-            Roles(ALL_ROLES),
+            Roles(CLIENTS),
             post(acc::mfa_disable),
         )
         .add(

@@ -12,7 +12,7 @@ use rapport_store::outbox::OutgoingMail;
 use rapport_store::users::User;
 use std::time::Duration;
 
-const SIGNATURE: &str = "\n\n— Rapport\n\nIf you are in crisis, call or text 988 in the US, or see the crisis lines at the bottom of every Rapport page.";
+const SIGNATURE: &str = "\n\n-- Rapport\n\nIf you are in crisis, call or text 988 in the US, or see the crisis lines at the bottom of every Rapport page.";
 
 async fn queue(state: &AppState, to: &str, subject: &str, body: String) -> AppResult<()> {
     state

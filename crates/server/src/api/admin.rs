@@ -1,10 +1,11 @@
 //! Admin endpoints: accounts and security events. No clinical content is reachable here.
 
+use crate::api::ApiQuery;
 use crate::auth::Actor;
 use crate::error::AppResult;
 use crate::respond::Problem;
 use crate::state::AppState;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use rapport_core::Role;
 use rapport_store::security::SecurityEvent;
@@ -39,7 +40,7 @@ pub struct Page {
 pub async fn users(
     State(state): State<AppState>,
     _admin: Actor,
-    Query(p): Query<Page>,
+    ApiQuery(p): ApiQuery<Page>,
 ) -> AppResult<Json<Vec<AdminUser>>> {
     let limit = p.limit.unwrap_or(50).clamp(1, 200);
     let offset = p.offset.unwrap_or(0).max(0);

@@ -1,0 +1,196 @@
+//! The authorization walk: every registered route, called by every kind of person, must
+//! admit exactly those its rule names. A route without a rule cannot exist (the router is
+//! built from the rule table), and a rule that admits the wrong person fails here.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use rapport_core::Role;
+use rapport_server::{route_table, Access};
+use rapport_store::sessions::SessionLevel;
+use rapport_store::token_hash;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Persona {
+    Anonymous,
+    Client,
+    OtherClient,
+    ClientBearer,
+    Therapist,
+    OtherTherapist,
+    TherapistWithoutMfa,
+    PendingMfa,
+    Admin,
+}
+
+const PERSONAS: [Persona; 9] = [
+    Persona::Anonymous,
+    Persona::Client,
+    Persona::OtherClient,
+    Persona::ClientBearer,
+    Persona::Therapist,
+    Persona::OtherTherapist,
+    Persona::TherapistWithoutMfa,
+    Persona::PendingMfa,
+    Persona::Admin,
+];
+
+/// Whether `persona` should get past `access` (with `Client` owning every `{id}`).
+fn expected(access: Access, p: Persona) -> bool {
+    use Persona::*;
+    let full_role = match p {
+        Client | OtherClient | ClientBearer => Some(Role::Client),
+        Therapist | OtherTherapist => Some(Role::Therapist),
+        Admin => Some(Role::Admin),
+        Anonymous | TherapistWithoutMfa | PendingMfa => None,
+    };
+    match access {
+        Access::Public => true,
+        Access::PendingMfa => p == PendingMfa,
+        Access::Account => !matches!(p, Anonymous | PendingMfa),
+        Access::Roles(roles) => full_role.is_some_and(|r| roles.contains(&r)),
+        Access::Owner(roles, _) => {
+            matches!(p, Client | ClientBearer) && roles.contains(&Role::Client)
+        }
+    }
+}
+
+fn denied(res: &TestResponse, api: bool) -> bool {
+    if api {
+        matches!(
+            res.status,
+            StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN | StatusCode::NOT_FOUND
+        )
+    } else {
+        matches!(res.status, StatusCode::FORBIDDEN | StatusCode::NOT_FOUND)
+            || matches!(
+                res.location(),
+                Some("/login" | "/login/mfa" | "/account/mfa")
+            )
+    }
+}
+
+#[tokio::test]
+async fn every_route_admits_exactly_whom_its_rule_names() {
+    let app = spawn_app().await;
+    let client = app.user("client@example.org", Role::Client).await;
+    let other_client = app.user("other.client@example.org", Role::Client).await;
+    let therapist = app.user("therapist@example.org", Role::Therapist).await;
+    let other_therapist = app
+        .user("other.therapist@example.org", Role::Therapist)
+        .await;
+    let novice = app.user("novice@example.org", Role::Therapist).await;
+    let admin = app.user("admin@example.org", Role::Admin).await;
+    for u in [&therapist, &other_therapist, &admin] {
+        app.enable_totp(u).await;
+    }
+
+    let table = route_table(&app.state);
+    assert!(table.len() > 40, "the walk must see the whole table");
+    let mut failures = Vec::new();
+    let mut checked = 0;
+    for route in &table {
+        for persona in PERSONAS {
+            // Fresh sessions and a fresh token of the client's for every call, so that a
+            // route that logs out or revokes cannot disturb the next one.
+            let bearer_secret = format!("rpt_walk_{}", rapport_store::new_id());
+            let owned = app
+                .state
+                .store
+                .create_api_token(&client.id, "walk", &token_hash(&bearer_secret))
+                .await
+                .unwrap();
+            let mut c = match persona {
+                Persona::Anonymous => app.client(),
+                Persona::Client => app.session_client(&client, SessionLevel::Password).await,
+                Persona::OtherClient => {
+                    app.session_client(&other_client, SessionLevel::Password)
+                        .await
+                }
+                Persona::ClientBearer => {
+                    let mut c = app.client();
+                    c.bearer = Some(bearer_secret.clone());
+                    c
+                }
+                Persona::Therapist => app.session_client(&therapist, SessionLevel::Mfa).await,
+                Persona::OtherTherapist => {
+                    app.session_client(&other_therapist, SessionLevel::Mfa)
+                        .await
+                }
+                Persona::TherapistWithoutMfa => {
+                    app.session_client(&novice, SessionLevel::Password).await
+                }
+                Persona::PendingMfa => {
+                    app.session_client(&therapist, SessionLevel::PendingMfa)
+                        .await
+                }
+                Persona::Admin => app.session_client(&admin, SessionLevel::Mfa).await,
+            };
+            if persona == Persona::Anonymous {
+                c.get("/healthz").await; // receive a CSRF cookie like any visitor
+            }
+            let path = route.path.replace("{id}", owned.id.as_str());
+            let api = path.starts_with("/api/");
+            let res = match route.method.clone() {
+                Method::GET => c.get(&path).await,
+                Method::POST if !api => c.post_form(&path, &[]).await,
+                m => {
+                    let body = (m != Method::DELETE).then(|| serde_json::json!({}));
+                    c.json(m, &path, body).await
+                }
+            };
+            checked += 1;
+            assert_ne!(
+                res.status,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "{} {path} as {persona:?}: 500 {}",
+                route.method,
+                res.body
+            );
+            let should = expected(route.access, persona);
+            let was_denied = denied(&res, api);
+            // Public routes may answer 404/403 for their own reasons (a bad token); only
+            // guarded routes are judged on denial.
+            if should && was_denied && !matches!(route.access, Access::Public) {
+                failures.push(format!(
+                    "{} {} refused {persona:?} ({}) but its rule {:?} admits them",
+                    route.method, route.path, res.status, route.access
+                ));
+            }
+            if !should && !was_denied {
+                failures.push(format!(
+                    "{} {} admitted {persona:?} ({}) but its rule {:?} does not",
+                    route.method, route.path, res.status, route.access
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} problems in {checked} calls:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+}
+
+#[tokio::test]
+async fn another_users_token_is_not_found_rather_than_forbidden() {
+    let app = spawn_app().await;
+    let owner = app.user("owner@example.org", Role::Client).await;
+    let other = app.user("other@example.org", Role::Client).await;
+    let t = app
+        .state
+        .store
+        .create_api_token(&owner.id, "x", &token_hash("s1"))
+        .await
+        .unwrap();
+    let mut c = app.session_client(&other, SessionLevel::Password).await;
+    let res = c
+        .json(Method::DELETE, &format!("/api/v1/me/tokens/{}", t.id), None)
+        .await;
+    assert_eq!(res.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.state.store.api_tokens(&owner.id).await.unwrap().len(),
+        1,
+        "nothing changed"
+    );
+}

@@ -1,0 +1,313 @@
+//! Test harness: a fresh app on a fresh database (SQLite, or PostgreSQL with
+//! RAPPORT_TEST_BACKEND=postgres), and a client that keeps cookies and sends CSRF tokens
+//! the way a browser page would.
+
+use axum::body::{to_bytes, Body};
+use axum::extract::ConnectInfo;
+use axum::http::{header, HeaderMap, Method, Request, StatusCode};
+use axum::Router;
+use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName};
+use rapport_server::{AppState, Config};
+use rapport_store::sessions::{NewSession, SessionLevel};
+use rapport_store::users::{NewUser, User};
+use rapport_store::{testing, token_hash};
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use tower::ServiceExt;
+
+pub const BASE: &str = "http://rapport.test";
+pub const STRONG: &str = "lantern orchard tuesday pebble";
+
+pub struct TestApp {
+    pub state: AppState,
+    pub router: Router,
+}
+
+pub async fn spawn_app() -> TestApp {
+    let store = testing::fresh_store().await;
+    let data_dir = std::env::temp_dir().join(format!("rapport-app-{}", rapport_store::new_id()));
+    std::fs::create_dir_all(&data_dir).unwrap();
+    let config = Config::new(url::Url::parse(BASE).unwrap(), data_dir.clone());
+    let state = AppState::new(store, config);
+    TestApp {
+        router: rapport_server::app(state.clone()),
+        state,
+    }
+}
+
+pub struct TestResponse {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl TestResponse {
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.body))
+    }
+    pub fn location(&self) -> Option<&str> {
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+    }
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+}
+
+/// A browser-like client: a cookie jar, the CSRF token echoed in forms and headers.
+#[derive(Clone)]
+pub struct Client {
+    router: Router,
+    pub jar: HashMap<String, String>,
+    pub bearer: Option<String>,
+    pub ip: [u8; 4],
+}
+
+impl TestApp {
+    pub fn client(&self) -> Client {
+        Client {
+            router: self.router.clone(),
+            jar: HashMap::new(),
+            bearer: None,
+            ip: [127, 0, 0, 1],
+        }
+    }
+
+    /// Delivers queued mail (as .eml files, no SMTP configured) and returns the bodies of
+    /// those sent to `to`, oldest first.
+    pub async fn mails_to(&self, to: &str) -> Vec<String> {
+        rapport_server::mail::deliver_due(&self.state)
+            .await
+            .unwrap();
+        let dir = self.state.config.mail_dir();
+        let mut mails: Vec<(std::time::SystemTime, String)> = std::fs::read_dir(&dir)
+            .map(|rd| {
+                rd.filter_map(|e| e.ok())
+                    .filter_map(|e| {
+                        let text =
+                            decode_quoted_printable(&std::fs::read_to_string(e.path()).ok()?);
+                        let modified = e.metadata().ok()?.modified().ok()?;
+                        Some((modified, text))
+                    })
+                    .filter(|(_, t)| t.lines().any(|l| l.starts_with("To: ") && l.contains(to)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        mails.sort_by_key(|(t, _)| *t);
+        mails.into_iter().map(|(_, t)| t).collect()
+    }
+
+    /// The first link in the newest mail to `to` that starts with `prefix`.
+    pub async fn link_in_mail(&self, to: &str, prefix: &str) -> String {
+        let mails = self.mails_to(to).await;
+        let start = format!("{BASE}{prefix}");
+        mails
+            .iter()
+            .rev()
+            .find_map(|m| {
+                m.split_whitespace()
+                    .find(|w| w.starts_with(&start))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| panic!("no {prefix} link in mail to {to}: {mails:?}"))
+    }
+
+    /// Creates an account directly in the store (fast; no e-mail round trip).
+    pub async fn user(&self, email: &str, role: Role) -> User {
+        static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
+        let hash = HASH
+            .get_or_init(|| async {
+                rapport_server::auth::password::hash(STRONG.into())
+                    .await
+                    .unwrap()
+            })
+            .await;
+        self.state
+            .store
+            .create_user(NewUser {
+                email: &Email::parse(email).unwrap(),
+                password_hash: hash.clone(),
+                display_name: &DisplayName::parse(email.split('@').next().unwrap()).unwrap(),
+                pronouns: &Pronouns::parse(None).unwrap(),
+                time_zone: &TimeZoneName::parse("America/Chicago").unwrap(),
+                role,
+                email_verified: true,
+            })
+            .await
+            .unwrap()
+    }
+
+    /// Turns TOTP on for `user` directly and returns the secret.
+    pub async fn enable_totp(&self, user: &User) -> String {
+        let secret = rapport_server::auth::totp::new_secret();
+        self.state
+            .store
+            .set_totp_pending(&user.id, &secret)
+            .await
+            .unwrap();
+        self.state
+            .store
+            .enable_totp(&user.id, 0, &[token_hash("aaaabbbbcccc")])
+            .await
+            .unwrap();
+        secret
+    }
+
+    /// A client holding a fresh session of `user` at `level`, minted in the store.
+    pub async fn session_client(&self, user: &User, level: SessionLevel) -> Client {
+        let token = rapport_server::auth::secrets::random_token();
+        self.state
+            .store
+            .create_session(NewSession {
+                user_id: &user.id,
+                token_hash: &token_hash(&token),
+                level,
+                idle_timeout_ms: 600_000,
+                absolute_timeout_ms: 3_600_000,
+                user_agent: Some("test"),
+                ip: Some("127.0.0.1"),
+            })
+            .await
+            .unwrap();
+        let mut c = self.client();
+        c.jar
+            .insert(rapport_server::auth::SESSION_COOKIE.into(), token);
+        c.jar.insert(
+            rapport_server::auth::CSRF_COOKIE.into(),
+            rapport_server::auth::secrets::random_token(),
+        );
+        c
+    }
+}
+
+impl Client {
+    pub fn csrf(&self) -> Option<String> {
+        self.jar.get(rapport_server::auth::CSRF_COOKIE).cloned()
+    }
+
+    pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
+        let cookies: Vec<String> = self.jar.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        if !cookies.is_empty() {
+            req.headers_mut()
+                .insert(header::COOKIE, cookies.join("; ").parse().unwrap());
+        }
+        if let Some(b) = &self.bearer {
+            req.headers_mut().insert(
+                header::AUTHORIZATION,
+                format!("Bearer {b}").parse().unwrap(),
+            );
+        }
+        req.extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from((self.ip, 40000))));
+        let res = self.router.clone().oneshot(req).await.unwrap();
+        for v in res.headers().get_all(header::SET_COOKIE) {
+            let v = v.to_str().unwrap();
+            let (pair, attrs) = v.split_once(';').unwrap_or((v, ""));
+            let (name, value) = pair.split_once('=').unwrap();
+            if attrs.contains("Max-Age=0") {
+                self.jar.remove(name);
+            } else {
+                self.jar.insert(name.to_string(), value.to_string());
+            }
+        }
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = to_bytes(res.into_body(), usize::MAX).await.unwrap();
+        TestResponse {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    pub async fn get(&mut self, path: &str) -> TestResponse {
+        self.send(Request::get(path).body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// Posts a form the way a page would, with the CSRF token from the cookie.
+    pub async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> TestResponse {
+        if self.csrf().is_none() {
+            self.get("/").await;
+        }
+        let csrf = self.csrf().unwrap_or_default();
+        let mut all: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        let body = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(all)
+            .finish();
+        let req = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body))
+            .unwrap();
+        self.send(req).await
+    }
+
+    /// Sends JSON with the CSRF header (as the browser's own script would).
+    pub async fn json(
+        &mut self,
+        method: Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> TestResponse {
+        let mut b = Request::builder().method(method).uri(path);
+        if let Some(t) = self.csrf() {
+            b = b.header("x-csrf-token", t);
+        }
+        let req = match body {
+            Some(v) => b
+                .header(header::CONTENT_TYPE, "application/json")
+                .body(Body::from(v.to_string()))
+                .unwrap(),
+            None => b.body(Body::empty()).unwrap(),
+        };
+        self.send(req).await
+    }
+
+    pub async fn raw(
+        &mut self,
+        method: Method,
+        path: &str,
+        content_type: &str,
+        body: Vec<u8>,
+    ) -> TestResponse {
+        let mut b = Request::builder()
+            .method(method)
+            .uri(path)
+            .header(header::CONTENT_TYPE, content_type);
+        if let Some(t) = self.csrf() {
+            b = b.header("x-csrf-token", t);
+        }
+        self.send(b.body(Body::from(body)).unwrap()).await
+    }
+}
+
+/// Undoes quoted-printable encoding (soft line breaks and `=XX`), as a mail client would.
+pub fn decode_quoted_printable(s: &str) -> String {
+    let s = s.replace("=\r\n", "").replace("=\n", "");
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'=' && i + 2 < bytes.len() {
+            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
+                out.push(b);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// The current TOTP code for a secret.
+pub fn totp_now(secret: &str) -> String {
+    let now = (rapport_store::now_ms() / 1000) as u64;
+    rapport_server::auth::totp::code_at(secret, now).unwrap()
+}

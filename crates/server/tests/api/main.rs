@@ -1,0 +1,8 @@
+//! Integration tests of the whole app through its router: one binary, a fresh database
+//! per test (SQLite by default; PostgreSQL with RAPPORT_TEST_BACKEND=postgres).
+
+mod accounts;
+mod authz;
+mod bad_input;
+mod helpers;
+mod shell;
