@@ -49,6 +49,22 @@ async fn record(state: &AppState, user: Option<&User>, kind: &str, meta: &Reques
     tracing::info!(request_id = %meta.request_id, event = kind, "security event");
 }
 
+/// Parses a profile (name, pronouns, time zone), reporting every bad field at once.
+pub fn parse_profile(
+    name: &str,
+    pronouns: Option<&str>,
+    time_zone: &str,
+) -> AppResult<(DisplayName, Pronouns, TimeZoneName)> {
+    let mut errors = Vec::new();
+    let name = collect(DisplayName::parse(name), &mut errors);
+    let pronouns = collect(Pronouns::parse(pronouns), &mut errors);
+    let tz = collect(TimeZoneName::parse(time_zone), &mut errors);
+    match (name, pronouns, tz) {
+        (Some(n), Some(p), Some(t)) => Ok((n, p, t)),
+        _ => Err(AppError::Fields(errors)),
+    }
+}
+
 /// Creates a client account and mails a verification link. An address that already has
 /// an account gets a mail saying so instead, and the caller sees the same outcome, so
 /// sign-up cannot be used to find out who uses Rapport.

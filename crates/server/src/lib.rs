@@ -14,6 +14,7 @@ pub mod meta;
 pub mod ops;
 pub mod respond;
 pub mod state;
+pub mod testkit;
 pub mod web;
 
 pub use access::{Access, RouteInfo};

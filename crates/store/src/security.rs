@@ -4,7 +4,7 @@
 use crate::{new_id, now_ms, Result, Store};
 use rapport_core::UserId;
 
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema, sqlx::FromRow)]
 pub struct SecurityEvent {
     pub id: String,
     pub user_id: Option<String>,
@@ -49,32 +49,14 @@ impl Store {
         user: Option<&UserId>,
         limit: i64,
     ) -> Result<Vec<SecurityEvent>> {
-        let rows: Vec<(
-            String,
-            Option<String>,
-            String,
-            Option<String>,
-            Option<String>,
-            i64,
-        )> = sqlx::query_as(
+        Ok(sqlx::query_as(
             "SELECT id, user_id, kind, ip, request_id, at FROM security_events \
-                 WHERE ($1 = '' OR user_id = $1) ORDER BY at DESC, id LIMIT $2",
+             WHERE ($1 = '' OR user_id = $1) ORDER BY at DESC, id LIMIT $2",
         )
         .bind(user.map(|u| u.as_str()).unwrap_or(""))
         .bind(limit)
         .fetch_all(self.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, user_id, kind, ip, request_id, at)| SecurityEvent {
-                id,
-                user_id,
-                kind,
-                ip,
-                request_id,
-                at,
-            })
-            .collect())
+        .await?)
     }
 
     pub async fn record_login_attempt(&self, email_hash: &str, ip: &str, ok: bool) -> Result<()> {

@@ -3,7 +3,7 @@
 use crate::accounts::{self as flows, SignUp, TotpEnrolment};
 use crate::api::ApiJson;
 use crate::auth::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::meta::RequestMeta;
 use crate::respond::Problem;
 use crate::state::AppState;
@@ -12,7 +12,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use rapport_core::{DisplayName, Pronouns, Role, TimeZoneName, TokenId};
+use rapport_core::{Role, TokenId};
 use rapport_store::tokens::ApiToken;
 use rapport_store::users::User;
 use serde::{Deserialize, Serialize};
@@ -228,19 +228,11 @@ pub async fn update_me(
     ApiJson(p): ApiJson<ProfilePatch>,
 ) -> AppResult<Json<Me>> {
     let u = &actor.user;
-    let mut errors = Vec::new();
-    let name = DisplayName::parse(p.display_name.as_deref().unwrap_or(&u.display_name))
-        .map_err(|e| errors.push(e))
-        .ok();
-    let pronouns = Pronouns::parse(p.pronouns.as_deref().or(u.pronouns.as_deref()))
-        .map_err(|e| errors.push(e))
-        .ok();
-    let tz = TimeZoneName::parse(p.time_zone.as_deref().unwrap_or(&u.time_zone))
-        .map_err(|e| errors.push(e))
-        .ok();
-    let (Some(name), Some(pronouns), Some(tz)) = (name, pronouns, tz) else {
-        return Err(AppError::Fields(errors));
-    };
+    let (name, pronouns, tz) = flows::parse_profile(
+        p.display_name.as_deref().unwrap_or(&u.display_name),
+        p.pronouns.as_deref().or(u.pronouns.as_deref()),
+        p.time_zone.as_deref().unwrap_or(&u.time_zone),
+    )?;
     let updated = state
         .store
         .update_profile(&u.id, &name, &pronouns, &tz)

@@ -12,7 +12,7 @@ use crate::state::AppState;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use rapport_core::{time::human, DisplayName, Pronouns, TimeZoneName, TokenId};
+use rapport_core::{time::human, TokenId};
 use serde::Deserialize;
 
 fn device(ua: Option<&str>) -> String {
@@ -142,22 +142,7 @@ pub async fn save_profile(
     actor: Actor,
     WebForm(f): WebForm<ProfileForm>,
 ) -> AppResult<Response> {
-    let parsed = (|| {
-        let mut errors = Vec::new();
-        let name = DisplayName::parse(&f.display_name)
-            .map_err(|e| errors.push(e))
-            .ok();
-        let pronouns = Pronouns::parse(Some(&f.pronouns))
-            .map_err(|e| errors.push(e))
-            .ok();
-        let tz = TimeZoneName::parse(&f.time_zone)
-            .map_err(|e| errors.push(e))
-            .ok();
-        match (name, pronouns, tz) {
-            (Some(n), Some(p), Some(t)) => Ok((n, p, t)),
-            _ => Err(AppError::Fields(errors)),
-        }
-    })();
+    let parsed = accounts::parse_profile(&f.display_name, Some(&f.pronouns), &f.time_zone);
     match parsed {
         Ok((name, pronouns, tz)) => {
             state

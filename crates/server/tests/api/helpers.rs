@@ -88,8 +88,9 @@ impl TestApp {
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
                     .filter_map(|e| {
-                        let text =
-                            decode_quoted_printable(&std::fs::read_to_string(e.path()).ok()?);
+                        let text = rapport_server::testkit::decode_quoted_printable(
+                            &std::fs::read_to_string(e.path()).ok()?,
+                        );
                         let modified = e.metadata().ok()?.modified().ok()?;
                         Some((modified, text))
                     })
@@ -284,26 +285,6 @@ impl Client {
         }
         self.send(b.body(Body::from(body)).unwrap()).await
     }
-}
-
-/// Undoes quoted-printable encoding (soft line breaks and `=XX`), as a mail client would.
-pub fn decode_quoted_printable(s: &str) -> String {
-    let s = s.replace("=\r\n", "").replace("=\n", "");
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'=' && i + 2 < bytes.len() {
-            if let Ok(b) = u8::from_str_radix(&s[i + 1..i + 3], 16) {
-                out.push(b);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// The current TOTP code for a secret.

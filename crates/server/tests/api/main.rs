@@ -5,4 +5,5 @@ mod accounts;
 mod authz;
 mod bad_input;
 mod helpers;
+mod mail;
 mod shell;

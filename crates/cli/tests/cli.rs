@@ -1,0 +1,357 @@
+//! The real `rapport` binary: its help, its refusals, `admin create-user`, and a served
+//! journey over real SMTP whose logs must never contain a password, e-mail or token.
+
+use rapport_server::testkit::{find_link, free_port, SmtpSink};
+use serde_json::{json, Value};
+use std::io::Write;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn rapport() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_rapport"))
+}
+
+fn temp_dir(tag: &str) -> std::path::PathBuf {
+    std::env::temp_dir()
+        .join(format!("rapport-cli-{tag}-{}", std::process::id()))
+        .join(format!("{}", Instant::now().elapsed().as_nanos()))
+}
+
+#[test]
+fn help_explains_every_option() {
+    let out = rapport().arg("--help").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for cmd in ["serve", "migrate", "admin"] {
+        assert!(text.contains(cmd), "--help lacks {cmd}");
+    }
+    let serve =
+        String::from_utf8(rapport().args(["serve", "--help"]).output().unwrap().stdout).unwrap();
+    for (flag, env) in [
+        ("--listen", "RAPPORT_LISTEN"),
+        ("--database-url", "RAPPORT_DATABASE_URL"),
+        ("--data-dir", "RAPPORT_DATA_DIR"),
+        ("--base-url", "RAPPORT_BASE_URL"),
+        ("--smtp-url", "RAPPORT_SMTP_URL"),
+        ("--demo", "RAPPORT_DEMO"),
+    ] {
+        assert!(
+            serve.contains(flag) && serve.contains(env),
+            "serve --help lacks {flag} / {env}"
+        );
+    }
+    let create = String::from_utf8(
+        rapport()
+            .args(["admin", "create-user", "--help"])
+            .output()
+            .unwrap()
+            .stdout,
+    )
+    .unwrap();
+    for flag in [
+        "--email",
+        "--name",
+        "--role",
+        "--password-stdin",
+        "--time-zone",
+    ] {
+        assert!(create.contains(flag), "create-user --help lacks {flag}");
+    }
+}
+
+#[test]
+fn unknown_database_schemes_are_refused_clearly() {
+    let dir = temp_dir("scheme");
+    let out = rapport()
+        .args([
+            "migrate",
+            "--database-url",
+            "mysql://root@localhost/rapport",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unsupported database URL scheme \"mysql\""),
+        "{err}"
+    );
+}
+
+#[test]
+fn migrate_and_create_the_first_admin() {
+    let dir = temp_dir("admin");
+    let out = rapport()
+        .args(["migrate", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        dir.join("rapport.db").exists(),
+        "SQLite file in the data directory"
+    );
+
+    let create = |password: &str| {
+        let mut child = rapport()
+            .args([
+                "admin",
+                "create-user",
+                "--email",
+                "root@example.org",
+                "--name",
+                "Root",
+                "--password-stdin",
+                "--data-dir",
+            ])
+            .arg(&dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "{password}").unwrap();
+        child.wait_with_output().unwrap()
+    };
+    let weak = create("password123");
+    assert!(!weak.status.success());
+    assert!(String::from_utf8_lossy(&weak.stderr).contains("common or breached"));
+    let ok = create("lantern orchard tuesday pebble");
+    assert!(
+        ok.status.success(),
+        "{}",
+        String::from_utf8_lossy(&ok.stderr)
+    );
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("Created admin Root"));
+    let dup = create("lantern orchard tuesday pebble");
+    assert!(String::from_utf8_lossy(&dup.stderr).contains("already exists"));
+
+    // Without --password-stdin a strong password is generated and shown once.
+    let gen = rapport()
+        .args([
+            "admin",
+            "create-user",
+            "--email",
+            "lee@example.org",
+            "--name",
+            "Dr. Lee",
+            "--role",
+            "therapist",
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&gen.stdout);
+    assert!(
+        text.contains("Password (shown once") && text.contains("two-step verification"),
+        "{text}"
+    );
+}
+
+struct Server {
+    child: std::process::Child,
+    base: String,
+}
+
+impl Server {
+    fn start(dir: &std::path::Path, smtp: &str) -> Server {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let child = rapport()
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--smtp-url",
+                smtp,
+                "--data-dir",
+            ])
+            .arg(dir)
+            .env("RUST_LOG", "debug")
+            .stdout(std::fs::File::create(dir.with_extension("stdout")).unwrap())
+            .stderr(std::fs::File::create(dir.with_extension("stderr")).unwrap())
+            .spawn()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while ureq::get(&format!("{base}/healthz")).call().is_err() {
+            assert!(Instant::now() < deadline, "server did not start");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        Server { child, base }
+    }
+
+    fn post(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Vec<String>, Value) {
+        let mut req = ureq::post(&format!("{}{path}", self.base));
+        for (k, v) in headers {
+            req = req.set(k, v);
+        }
+        let res = match req.send_json(body) {
+            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
+            Err(e) => panic!("{path}: {e}"),
+        };
+        let status = res.status();
+        let cookies = res
+            .all("set-cookie")
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let text = res.into_string().unwrap_or_default();
+        (
+            status,
+            cookies,
+            serde_json::from_str(&text).unwrap_or(Value::Null),
+        )
+    }
+
+    /// Stops with SIGTERM (graceful shutdown) and returns everything it logged.
+    fn stop(mut self, dir: &std::path::Path) -> String {
+        Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        let status = self.child.wait().unwrap();
+        assert!(status.success(), "graceful shutdown exits 0, got {status}");
+        let mut logs = std::fs::read_to_string(dir.with_extension("stdout")).unwrap();
+        logs.push_str(&std::fs::read_to_string(dir.with_extension("stderr")).unwrap());
+        logs
+    }
+}
+
+fn cookie(set_cookies: &[String], name: &str) -> Option<String> {
+    set_cookies
+        .iter()
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| {
+            c.split(';')
+                .next()
+                .unwrap()
+                .split_once('=')
+                .unwrap()
+                .1
+                .to_string()
+        })
+}
+
+#[test]
+fn logs_never_contain_passwords_addresses_or_tokens() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let dir = temp_dir("canary");
+    std::fs::create_dir_all(&dir).unwrap();
+    let server = Server::start(&dir, &sink.url());
+    let email = "canary.q7zk@example.org";
+    let password = "canary-Pw-violet-anchor-drift";
+    let wrong = "canary-Wrong-harbour-lantern";
+    let new_password = "canary-New-orchard-pebble-sky";
+
+    let (s, _, _) = server.post(
+        "/api/v1/accounts",
+        json!({"email": email, "password": password, "display_name": "Canary", "time_zone": "UTC"}),
+        &[],
+    );
+    assert_eq!(s, 202);
+    let mails = sink.wait_for(email, 1, Duration::from_secs(20));
+    let verify = find_link(&mails[0], &format!("{}/verify-email?token=", server.base)).unwrap();
+    let verify_token = verify.split("token=").nth(1).unwrap().to_string();
+    assert_eq!(
+        server
+            .post(
+                "/api/v1/accounts/verify-email",
+                json!({"token": verify_token}),
+                &[]
+            )
+            .0,
+        204
+    );
+    assert_eq!(
+        server
+            .post(
+                "/api/v1/session",
+                json!({"email": email, "password": wrong}),
+                &[]
+            )
+            .0,
+        401
+    );
+    let (s, cookies, _) = server.post(
+        "/api/v1/session",
+        json!({"email": email, "password": password}),
+        &[],
+    );
+    assert_eq!(s, 200);
+    let session = cookie(&cookies, "__Host-rapport-session").unwrap();
+    let csrf = cookie(&cookies, "__Host-rapport-csrf").unwrap();
+    let jar = format!("__Host-rapport-session={session}; __Host-rapport-csrf={csrf}");
+    let (s, _, created) = server.post(
+        "/api/v1/me/tokens",
+        json!({"name": "canary"}),
+        &[("cookie", &jar), ("x-csrf-token", &csrf)],
+    );
+    assert_eq!(s, 201);
+    let secret = created["secret"].as_str().unwrap().to_string();
+    let me = ureq::get(&format!("{}/api/v1/me", server.base))
+        .set("authorization", &format!("Bearer {secret}"))
+        .call()
+        .unwrap();
+    assert_eq!(me.status(), 200);
+    assert_eq!(
+        server
+            .post("/api/v1/password-reset", json!({"email": email}), &[])
+            .0,
+        202
+    );
+    let mails = sink.wait_for(email, 2, Duration::from_secs(20));
+    let reset = mails
+        .iter()
+        .find_map(|m| find_link(m, &format!("{}/password-reset/confirm?token=", server.base)))
+        .unwrap();
+    let reset_token = reset.split("token=").nth(1).unwrap().to_string();
+    // A token in a URL must not reach the logs either.
+    let _ = ureq::get(&reset).call();
+    assert_eq!(
+        server
+            .post(
+                "/api/v1/password-reset/confirm",
+                json!({"token": reset_token, "new_password": new_password}),
+                &[]
+            )
+            .0,
+        204
+    );
+
+    let logs = server.stop(&dir);
+    assert!(logs.contains("shut down cleanly"));
+    let request_lines: Vec<Value> = logs
+        .lines()
+        .filter_map(|l| serde_json::from_str::<Value>(l).ok())
+        .filter(|v| v["message"] == "request")
+        .collect();
+    assert!(request_lines.len() >= 10, "structured request logs");
+    assert!(request_lines
+        .iter()
+        .all(|v| v["request_id"].as_str().is_some_and(|r| r.len() >= 32)));
+    for canary in [
+        email,
+        "canary.q7zk",
+        password,
+        wrong,
+        new_password,
+        &secret,
+        &session,
+        &csrf,
+        &verify_token,
+        &reset_token,
+    ] {
+        assert!(
+            !logs.contains(canary),
+            "a log line contains a secret or personal datum: {canary}"
+        );
+    }
+}

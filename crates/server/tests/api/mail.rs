@@ -1,0 +1,108 @@
+//! The outbox delivers over real SMTP, retries with backoff when the server is down,
+//! and keeps no message body once delivered.
+
+use crate::helpers::*;
+use rapport_server::testkit::{free_port, SmtpSink};
+use rapport_server::{AppState, Config};
+use std::time::Duration;
+
+fn state_with_smtp(store: rapport_store::Store, smtp_url: String) -> AppState {
+    let mut config = Config::new(url::Url::parse(BASE).unwrap(), std::env::temp_dir());
+    config.smtp_url = Some(smtp_url);
+    AppState::new(store, config)
+}
+
+#[tokio::test]
+async fn mail_is_retried_until_the_smtp_server_answers() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let store = app.state.store.clone();
+    store
+        .enqueue_mail("ana@example.org", "Hello from Rapport", "A test message.")
+        .await
+        .unwrap();
+
+    // Nothing listens here: the attempt fails and is scheduled again, not lost.
+    let down = state_with_smtp(store.clone(), format!("smtp://127.0.0.1:{}", free_port()));
+    assert_eq!(rapport_server::mail::deliver_due(&down).await.unwrap(), 0);
+    assert_eq!(store.outbox_counts().await.unwrap(), (1, 0, 0));
+    let (attempts, error): (i64, Option<String>) =
+        sqlx::query_as("SELECT attempts, last_error FROM outbox")
+            .fetch_one(store.pool())
+            .await
+            .unwrap();
+    assert_eq!(attempts, 1);
+    assert!(error.is_some());
+    assert_eq!(
+        rapport_server::mail::deliver_due(&down).await.unwrap(),
+        0,
+        "backoff: not due yet"
+    );
+
+    // Once due again and the server is up, it arrives.
+    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
+        .execute(store.pool())
+        .await
+        .unwrap();
+    let up = state_with_smtp(store.clone(), sink.url());
+    assert_eq!(rapport_server::mail::deliver_due(&up).await.unwrap(), 1);
+    let got = sink.wait_for("ana@example.org", 1, Duration::from_secs(10));
+    assert_eq!(got.len(), 1);
+    assert!(got[0].contains("Subject: Hello from Rapport"));
+    assert!(got[0].contains("A test message."));
+    assert_eq!(store.outbox_counts().await.unwrap(), (0, 1, 0));
+    let (body,): (Option<String>,) = sqlx::query_as("SELECT body_text FROM outbox")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        body, None,
+        "delivered bodies (with their one-time links) are not kept"
+    );
+}
+
+#[tokio::test]
+async fn the_background_worker_sends_sign_up_mail_over_smtp() {
+    let Some(sink) = SmtpSink::start() else {
+        return;
+    };
+    let app = spawn_app().await;
+    let state = state_with_smtp(app.state.store.clone(), sink.url());
+    let (stop, stop_rx) = tokio::sync::watch::channel(false);
+    let worker = tokio::spawn(rapport_server::mail::run_worker(state.clone(), stop_rx));
+    let meta = rapport_server::meta::RequestMeta {
+        ip: "127.0.0.1".into(),
+        user_agent: None,
+        request_id: "t".into(),
+    };
+    rapport_server::accounts::sign_up(
+        &state,
+        rapport_server::accounts::SignUp {
+            email: "new@example.org".into(),
+            password: STRONG.into(),
+            display_name: "New".into(),
+            pronouns: None,
+            time_zone: "UTC".into(),
+        },
+        &meta,
+    )
+    .await
+    .unwrap();
+    let got = tokio::task::spawn_blocking(move || {
+        let got = sink.wait_for("new@example.org", 1, Duration::from_secs(15));
+        drop(sink);
+        got
+    })
+    .await
+    .unwrap();
+    stop.send(true).unwrap();
+    worker.await.unwrap();
+    assert_eq!(got.len(), 1, "the worker delivered without being called");
+    assert!(got[0].contains("Confirm your e-mail for Rapport"));
+    assert!(
+        rapport_server::testkit::find_link(&got[0], &format!("{BASE}/verify-email?token="))
+            .is_some()
+    );
+}
