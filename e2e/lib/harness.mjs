@@ -118,19 +118,8 @@ class Harness {
 
   async startServer() {
     const bin = rapportBin();
-    let port = await freePort();
+    const port = await freePort();
     this.baseURL = `http://127.0.0.1:${port}`;
-    if (process.env.E2E_TMP_FIX_ORIGIN) {
-      const http = await import('node:http');
-      const inner = await freePort(); const base = this.baseURL;
-      const px = http.createServer((req, res) => {
-        const headers = { ...req.headers }; if (headers.origin === 'null') headers.origin = base;
-        const up = http.request({ host: '127.0.0.1', port: inner, path: req.url, method: req.method, headers }, (r) => { res.writeHead(r.statusCode, r.rawHeaders); r.pipe(res); });
-        req.pipe(up);
-      });
-      await new Promise((r) => px.listen(port, '127.0.0.1', r)); px.unref();
-      port = inner;
-    }
     this.serverLog = join(this.dir, 'server.log');
     const args = ['serve', '--demo', '--listen', `127.0.0.1:${port}`, '--data-dir', join(this.dir, 'data'),
       '--base-url', this.baseURL, '--smtp-url', `smtp://127.0.0.1:${this.smtpPort}`];
@@ -139,7 +128,7 @@ class Harness {
     if (process.env.E2E_DATABASE_URL) args.push('--database-url', process.env.E2E_DATABASE_URL);
     const proc = startProcess(bin, args, this.serverLog, env);
     this.procs.push(proc);
-    await waitUntil('rapport serve /healthz', async () => (await fetch(`${this.baseURL}/healthz`)).status === 200,
+    await waitUntil('rapport serve /healthz', async () => (await fetch(`${this.baseURL}/healthz`, { signal: AbortSignal.timeout(2000) })).status === 200,
       { timeout: 60_000, proc, log: this.serverLog });
   }
 

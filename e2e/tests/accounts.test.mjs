@@ -24,7 +24,7 @@ async function signUp(page, email) {
   const tz = page.getByLabel('Time zone', { exact: true });
   assert.equal(await tz.inputValue(), 'UTC', 'time zone is prefilled with UTC');
   await tz.fill('America/Chicago');
-  await page.getByRole('button', { name: 'Create account' }).click();
+  await page.getByRole('button', { name: 'Create account', exact: true }).click();
   await page.waitForURL(atPath('/signup/check-email'));
   await page.getByRole('heading', { name: 'Check your e-mail' }).waitFor();
   await h.checkPage(page);
@@ -35,13 +35,17 @@ async function logIn(page, email, password = PASSWORD) {
   await h.checkPage(page);
   await page.getByLabel('E-mail', { exact: true }).fill(email);
   await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Log in' }).click();
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
   await page.waitForLoadState('load');
 }
 
+// The site navigation (there may be more than one <nav>, e.g. a skip link bar).
+const navLink = (page, name) => page.locator('nav').getByRole('link', { name, exact: true }).first();
+const logOutButton = (page) => page.getByRole('button', { name: 'Log out', exact: true });
+
 async function expectSignedIn(page) {
-  await page.getByRole('link', { name: 'Account' }).waitFor();
-  await page.getByRole('button', { name: 'Log out' }).waitFor();
+  await navLink(page, 'Account').waitFor();
+  await logOutButton(page).first().waitFor();
   assert.doesNotMatch(new URL(page.url()).pathname, /^\/login/, 'left the login pages');
 }
 
@@ -59,7 +63,7 @@ test('sign up, verify e-mail, enrol TOTP, log in with a six-digit code', { timeo
   await step('open the verification link and confirm', async () => {
     await page.goto(link);
     await h.checkPage(page);
-    await page.getByRole('button', { name: 'Verify my e-mail' }).click();
+    await page.getByRole('button', { name: 'Verify my e-mail', exact: true }).click();
     await page.waitForURL(atPath('/login'));
     await page.getByText('Your e-mail address is confirmed').waitFor();
     await h.checkPage(page);
@@ -75,10 +79,10 @@ test('sign up, verify e-mail, enrol TOTP, log in with a six-digit code', { timeo
 
   let secret, enrolStep;
   await step('enrol TOTP', async () => {
-    await page.getByRole('link', { name: 'Account' }).click();
+    await navLink(page, 'Account').click();
     await page.waitForURL(atPath('/account'));
     await h.checkPage(page);
-    await page.getByRole('link', { name: 'Set up two-step verification' }).click();
+    await page.getByRole('main').getByRole('link', { name: 'Set up two-step verification', exact: true }).click();
     await page.waitForURL(atPath('/account/mfa'));
     await h.checkPage(page);
     const qr = await page.evaluate(() => [...document.querySelectorAll('svg')].some((s) => {
@@ -91,22 +95,22 @@ test('sign up, verify e-mail, enrol TOTP, log in with a six-digit code', { timeo
     const { code, step: s } = await freshTotp(secret);
     enrolStep = s;
     await page.getByLabel('Six-digit code', { exact: true }).fill(code);
-    await page.getByRole('button', { name: 'Turn on two-step verification' }).click();
+    await page.getByRole('button', { name: 'Turn on two-step verification', exact: true }).click();
     await page.locator('ol#recovery-codes').waitFor();
     const codes = await page.locator('ol#recovery-codes > li').allInnerTexts();
     assert.equal(codes.length, 10, `10 recovery codes, got ${JSON.stringify(codes)}`);
     assert.equal(new Set(codes).size, 10, 'recovery codes are distinct');
     await h.checkPage(page);
-    await page.getByRole('link', { name: 'Continue' }).click();
+    await page.getByRole('link', { name: 'Continue', exact: true }).click();
     await page.waitForLoadState('load');
     await h.checkPage(page);
   });
 
   await step('log out', async () => {
-    await page.getByRole('button', { name: 'Log out' }).click();
+    await logOutButton(page).first().click();
     await page.waitForURL((u) => u.pathname === '/' || u.pathname === '/login');
-    await page.getByRole('link', { name: 'Log in' }).waitFor();
-    assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0, 'no "Log out" once anonymous');
+    await navLink(page, 'Log in').waitFor();
+    assert.equal(await logOutButton(page).count(), 0, 'no "Log out" once anonymous');
     await h.checkPage(page);
   });
 
@@ -117,7 +121,7 @@ test('sign up, verify e-mail, enrol TOTP, log in with a six-digit code', { timeo
     // A code from a later time step than enrolment: a server may refuse a replayed step.
     const { code } = await freshTotp(secret, enrolStep);
     await page.getByLabel('Six-digit code', { exact: true }).fill(code);
-    await page.getByRole('button', { name: 'Verify' }).click();
+    await page.getByRole('button', { name: 'Verify', exact: true }).click();
     await page.waitForURL((u) => !u.pathname.startsWith('/login'));
     await expectSignedIn(page);
     assert.equal(new URL(page.url()).pathname, home, 'lands on the same signed-in home page as before');
@@ -139,7 +143,7 @@ test('a wrong password shows the generic error, same as an unknown e-mail', { ti
       await logIn(page, addr, pw);
       await page.getByText('Incorrect e-mail or password.').waitFor();
       assert.match(new URL(page.url()).pathname, /^\/login/, 'stays on the login page');
-      assert.equal(await page.getByRole('button', { name: 'Log out' }).count(), 0, 'not signed in');
+      assert.equal(await logOutButton(page).count(), 0, 'not signed in');
       const text = await page.locator('main').innerText();
       assert.doesNotMatch(text, /not (been )?(found|registered|verified|confirmed)|no account|unknown|wrong password/i,
         'the error does not say which part was wrong');

@@ -291,6 +291,7 @@ pub fn app(state: AppState) -> Router {
                     auth::actor::resolve_identity,
                 ))
                 .layer(from_fn_with_state(state.clone(), respond::render_errors))
+                .layer(from_fn_with_state(state.clone(), respond::refuse_oversized))
                 .layer(panic_layer)
                 .layer(DefaultBodyLimit::max(state.config.body_limit)),
         )

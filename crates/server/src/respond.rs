@@ -143,3 +143,26 @@ fn page_response(p: &PendingError, ctx: PageCtx, rid: &str) -> Response {
         Err(_) => (p.status, p.detail.clone()).into_response(),
     }
 }
+
+/// Middleware: refuses a body declared larger than the limit before any handler runs, so
+/// even routes that ignore their body answer 413 (streamed bodies are still capped by the
+/// extractors' own limit).
+pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok())
+        .or_else(|| {
+            use axum::body::HttpBody;
+            req.body().size_hint().exact().map(|n| n as usize)
+        });
+    if declared.is_some_and(|n| n > state.config.body_limit) {
+        return AppError::PayloadTooLarge(format!(
+            "The request body is larger than Rapport accepts ({} KiB).",
+            state.config.body_limit / 1024
+        ))
+        .into_response();
+    }
+    next.run(req).await
+}

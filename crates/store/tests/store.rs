@@ -272,3 +272,23 @@ store_test!(outbox_claims_once_and_retries, |store| {
     store.mark_mail_sent(&id).await.unwrap();
     assert_eq!(store.outbox_counts().await.unwrap(), (0, 1, 0));
 });
+
+#[tokio::test]
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
+    let store = rapport_store::testing::fresh_sqlite().await;
+    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(mode, "wal");
+    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert_eq!(fk, 1);
+    let (busy,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
+        .fetch_one(store.pool())
+        .await
+        .unwrap();
+    assert!(busy >= 5000);
+}
