@@ -42,12 +42,27 @@ pub enum CsrfFailure {
 }
 
 /// Checks a state-changing request; returns the request with its body restored.
-pub async fn check(req: Request, origin: &str, body_limit: usize) -> Result<Request, CsrfFailure> {
-    if let Some(o) = req.headers().get(ORIGIN) {
-        if o.to_str().map(|o| o != origin).unwrap_or(true) {
+/// Refuses a request that says it came from another site: an `Origin` that is not ours,
+/// or `Sec-Fetch-Site: cross-site`/`same-site`. Browsers send `Origin: null` for our own
+/// forms because pages are served with `Referrer-Policy: no-referrer`, so `null` proves
+/// nothing either way and the token decides.
+pub fn check_origin(headers: &axum::http::HeaderMap, origin: &str) -> Result<(), CsrfFailure> {
+    if let Some(o) = headers.get(ORIGIN) {
+        let o = o.to_str().map_err(|_| CsrfFailure::ForeignOrigin)?;
+        if o != "null" && o != origin {
             return Err(CsrfFailure::ForeignOrigin);
         }
     }
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        if site == "cross-site" || site == "same-site" {
+            return Err(CsrfFailure::ForeignOrigin);
+        }
+    }
+    Ok(())
+}
+
+pub async fn check(req: Request, origin: &str, body_limit: usize) -> Result<Request, CsrfFailure> {
+    check_origin(req.headers(), origin)?;
     let expected = req
         .extensions()
         .get::<CsrfToken>()

@@ -154,6 +154,15 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
         )))
         .unwrap();
     assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
+    // Fetch metadata saying another site sent it.
+    let req = axum::http::Request::post("/account/profile")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("sec-fetch-site", "cross-site")
+        .body(axum::body::Body::from(format!(
+            "csrf={token}&display_name=Mallory&time_zone=UTC"
+        )))
+        .unwrap();
+    assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
     // JSON with the session cookie but no header.
     let req = axum::http::Request::patch("/api/v1/me")
         .header("content-type", "application/json")
@@ -162,6 +171,20 @@ async fn state_changes_need_the_csrf_token_and_our_origin() {
     assert_eq!(c.send(req).await.status, StatusCode::FORBIDDEN);
     let me = app.state.store.user(&user.id).await.unwrap().unwrap();
     assert_eq!(me.display_name, "ana", "nothing changed");
+    // Our own pages are served with no-referrer, so browsers send `Origin: null` and
+    // `Sec-Fetch-Site: same-origin`: with the token, that is accepted.
+    let req = axum::http::Request::post("/account/profile")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .header("origin", "null")
+        .header("sec-fetch-site", "same-origin")
+        .body(axum::body::Body::from(format!(
+            "csrf={token}&display_name=Ana&pronouns=&time_zone=UTC"
+        )))
+        .unwrap();
+    assert_eq!(
+        c.send(req).await.location(),
+        Some("/account?notice=profile-saved")
+    );
     // With the token, the same change goes through.
     let ok = c
         .post_form(

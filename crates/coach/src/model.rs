@@ -1,0 +1,1 @@
+//! Placeholder: the learned model (TF-IDF + logistic regression) is written next.

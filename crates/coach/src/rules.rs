@@ -1,0 +1,1 @@
+//! Placeholder: the rule-based markers and risks are written next.
