@@ -1,0 +1,117 @@
+//! Who is touching clinical content, in which role, why, and what they are touching.
+
+use crate::{Result, VaultError};
+use rapport_core::UserId;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActorRole {
+    Client,
+    Therapist,
+    Admin,
+    /// A background job (reminders, exports, retention).
+    System,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    Treatment,
+    ClientRequest,
+    Emergency,
+    Operations,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Read,
+    Write,
+}
+
+/// The kinds of clinical record Rapport keeps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordKind {
+    Message,
+    Attachment,
+    Note,
+    QuestionnaireAnswer,
+    TreatmentPlan,
+    SessionSummary,
+    IntakeAnswer,
+}
+
+macro_rules! names {
+    ($t:ty { $($v:ident => $s:literal),* $(,)? }) => {
+        impl $t {
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$v => $s),* }
+            }
+            pub fn parse(s: &str) -> Option<Self> {
+                match s { $($s => Some(Self::$v),)* _ => None }
+            }
+        }
+    };
+}
+
+names!(ActorRole { Client => "client", Therapist => "therapist", Admin => "admin", System => "system" });
+names!(Purpose { Treatment => "treatment", ClientRequest => "client_request", Emergency => "emergency", Operations => "operations" });
+names!(Action { Read => "read", Write => "write" });
+names!(RecordKind {
+    Message => "message", Attachment => "attachment", Note => "note",
+    QuestionnaireAnswer => "questionnaire_answer", TreatmentPlan => "treatment_plan",
+    SessionSummary => "session_summary", IntakeAnswer => "intake_answer",
+});
+
+/// The context every seal and open must carry.
+#[derive(Debug, Clone)]
+pub struct AccessContext {
+    pub actor: Option<UserId>,
+    pub role: ActorRole,
+    pub purpose: Purpose,
+    pub request_id: Option<String>,
+    emergency: bool,
+}
+
+impl AccessContext {
+    /// A person acting in their role for `purpose` (treatment, the client's own request…).
+    pub fn person(
+        actor: UserId,
+        role: ActorRole,
+        purpose: Purpose,
+        request_id: Option<String>,
+    ) -> Self {
+        Self {
+            actor: Some(actor),
+            role,
+            purpose,
+            request_id,
+            emergency: false,
+        }
+    }
+
+    /// A background job.
+    pub fn system(purpose: Purpose) -> Self {
+        Self {
+            actor: None,
+            role: ActorRole::System,
+            purpose,
+            request_id: None,
+            emergency: false,
+        }
+    }
+
+    pub fn is_emergency(&self) -> bool {
+        self.emergency
+    }
+
+    /// Admins may not read clinical content except under an emergency access.
+    pub(crate) fn permit(&self) -> Result<()> {
+        if self.role == ActorRole::Admin && !self.emergency {
+            return Err(VaultError::NotPermitted);
+        }
+        Ok(())
+    }
+
+    /// True when the client is acting on their own records (no access event needed).
+    pub(crate) fn is_the_client(&self, client: &UserId) -> bool {
+        self.role == ActorRole::Client && self.actor.as_ref() == Some(client)
+    }
+}

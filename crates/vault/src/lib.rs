@@ -1,0 +1,148 @@
+//! The vault: the only place that holds key material and the only way to store or read a
+//! client's clinical content. Content is sealed with XChaCha20-Poly1305 under a per-client
+//! data key, itself stored only wrapped by the operator's key-encryption key; opening a
+//! value takes an [`AccessContext`] and appends a hash-chained access event in the same
+//! transaction, so reading without leaving a trace is not possible through this API.
+
+pub mod access;
+pub mod chain;
+pub mod kek;
+mod keys;
+mod seal;
+
+pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind};
+pub use chain::{AccessEvent, Verification};
+pub use kek::{KeyEncryptionKey, KeyFiles};
+pub use seal::Locator;
+
+use ed25519_dalek::SigningKey;
+use sqlx::AnyConnection;
+use std::sync::Arc;
+use zeroize::Zeroizing;
+
+#[derive(Debug, thiserror::Error)]
+pub enum VaultError {
+    #[error("the key-encryption key is not usable: {0}")]
+    Kek(String),
+    #[error("{0} is readable by other users; run `chmod 600 {0}` (the key must be private)")]
+    KeyFilePermissions(String),
+    #[error(
+        "this client's data key has been destroyed; their sealed records can no longer be opened"
+    )]
+    KeyDestroyed,
+    #[error("a sealed value failed to open: it was altered, or belongs to another record")]
+    Tampered,
+    #[error("administrators cannot read clinical content outside an emergency access")]
+    NotPermitted,
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("i/o error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+pub type Result<T, E = VaultError> = std::result::Result<T, E>;
+
+/// Clinical text taken out of the vault. It never prints itself: `Debug` is redacted and
+/// the memory is wiped on drop.
+pub struct Clinical(Zeroizing<String>);
+
+impl Clinical {
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Clinical {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clinical([redacted])")
+    }
+}
+
+/// Sealing and opening of clinical content, and the access log.
+#[derive(Clone)]
+pub struct Vault {
+    kek: Arc<KeyEncryptionKey>,
+    signer: Arc<SigningKey>,
+}
+
+impl std::fmt::Debug for Vault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vault")
+            .field("kek_id", &self.kek.id())
+            .finish()
+    }
+}
+
+impl Vault {
+    pub fn new(kek: KeyEncryptionKey, signer: SigningKey) -> Self {
+        Self {
+            kek: Arc::new(kek),
+            signer: Arc::new(signer),
+        }
+    }
+
+    /// Loads (or on first run creates) the keys under `files`.
+    pub fn from_files(files: &KeyFiles) -> Result<Self> {
+        Ok(Self::new(
+            files.load_or_create_kek()?,
+            files.load_or_create_signer()?,
+        ))
+    }
+
+    pub fn kek_id(&self) -> String {
+        self.kek.id()
+    }
+
+    /// Seals `plaintext` for the record at `at` (inside a transaction from
+    /// `Store::begin_write`, together with the row that stores the result), logging the write when someone other
+    /// than the client writes it. Returns the bytes to store.
+    pub async fn seal(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &AccessContext,
+        at: &Locator<'_>,
+        plaintext: &str,
+    ) -> Result<Vec<u8>> {
+        ctx.permit()?;
+        let dek = keys::data_key(conn, &self.kek, at.client, true).await?;
+        let sealed = seal::seal(&dek, at, plaintext.as_bytes());
+        chain::record(conn, ctx, at, Action::Write).await?;
+        Ok(sealed)
+    }
+
+    /// Opens a sealed value, appending the access event in the same transaction.
+    pub async fn open(
+        &self,
+        conn: &mut AnyConnection,
+        ctx: &AccessContext,
+        at: &Locator<'_>,
+        sealed: &[u8],
+    ) -> Result<Clinical> {
+        ctx.permit()?;
+        let dek = keys::data_key(conn, &self.kek, at.client, false).await?;
+        let bytes = seal::open(&dek, at, sealed)?;
+        let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;
+        chain::record(conn, ctx, at, Action::Read).await?;
+        Ok(Clinical(Zeroizing::new(text)))
+    }
+
+    /// Destroys a client's data key: every value sealed for them becomes unreadable for
+    /// good, by anyone, while other clients' data is untouched.
+    pub async fn destroy_client_key(
+        &self,
+        conn: &mut AnyConnection,
+        client: &rapport_core::UserId,
+    ) -> Result<bool> {
+        keys::destroy(conn, client).await
+    }
+
+    /// Signs the current head of the access chain (if it moved since the last checkpoint).
+    pub async fn checkpoint(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
+        chain::checkpoint(conn, &self.signer).await
+    }
+
+    /// The public key checkpoints are verified with.
+    pub fn verifying_key(&self) -> ed25519_dalek::VerifyingKey {
+        self.signer.verifying_key()
+    }
+}
