@@ -1,6 +1,7 @@
 //! `rapport`: the one binary. `serve` runs the server (with `--demo` data if asked),
 //! `migrate` applies database migrations, `admin create-user` bootstraps accounts.
 
+mod audit;
 mod logging;
 
 use anyhow::{bail, Context, Result};
@@ -29,6 +30,16 @@ enum Command {
     /// Operator tasks on accounts.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// The tamper-evident log of access to clinical content.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-check every access event's hash chain and every signed checkpoint; report the
+    /// first bad event. Exits with status 1 if the log was tampered with.
+    Verify(DbArgs),
 }
 
 #[derive(Args, Clone)]
@@ -137,6 +148,15 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(args).await,
+        Command::Audit(AuditCommand::Verify(db)) => {
+            logging::init(logging::Format::Text);
+            let store = open_store(&db).await?;
+            let keys = rapport_vault::KeyFiles::new(db.data_dir.join("keys"));
+            if !audit::verify(&store, &keys).await? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }
 
@@ -204,7 +224,9 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    let state = rapport_server::AppState::new(store, config);
+    let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir()))
+        .context("loading the encryption keys")?;
+    let state = rapport_server::AppState::new(store, config, vault);
     println!("Rapport is running at {base_url}");
     println!(
         "Database: {} ({})",

@@ -12,9 +12,16 @@ fn rapport() -> Command {
 }
 
 fn temp_dir(tag: &str) -> std::path::PathBuf {
-    std::env::temp_dir()
-        .join(format!("rapport-cli-{tag}-{}", std::process::id()))
-        .join(format!("{}", Instant::now().elapsed().as_nanos()))
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static N: AtomicUsize = AtomicUsize::new(0);
+    let n = N.fetch_add(1, Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!(
+        "rapport-cli-{tag}-{}-{n}-{}",
+        std::process::id(),
+        free_port()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
 }
 
 #[test]
@@ -354,4 +361,43 @@ fn logs_never_contain_passwords_addresses_or_tokens() {
             "a log line contains a secret or personal datum: {canary}"
         );
     }
+}
+
+#[test]
+fn keys_are_created_private_and_a_readable_key_stops_the_server() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("keys");
+    let port = free_port();
+    let first = Server::start(&dir, "smtp://127.0.0.1:9");
+    let kek = dir.join("keys").join("kek");
+    assert_eq!(
+        std::fs::metadata(&kek).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    first.stop(&dir);
+    let verify = rapport()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+    assert!(String::from_utf8_lossy(&verify.stdout).contains("The access log is intact"));
+
+    std::fs::set_permissions(&kek, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let out = rapport()
+        .args([
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+            "--data-dir",
+        ])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "the server must refuse to start");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("readable by other users") && err.contains("chmod 600"),
+        "{err}"
+    );
 }

@@ -36,6 +36,8 @@ pub struct Config {
     pub body_limit: usize,
     /// How often the mail worker looks for due mail.
     pub mail_poll: Duration,
+    /// How often the head of the access log is signed.
+    pub checkpoint_every: Duration,
 }
 
 impl Config {
@@ -56,6 +58,7 @@ impl Config {
             crisis_lines: default_crisis_lines(),
             body_limit: 64 * 1024,
             mail_poll: Duration::from_millis(500),
+            checkpoint_every: Duration::from_secs(60),
         }
     }
 
@@ -72,6 +75,11 @@ impl Config {
     /// An absolute link to `path` (which starts with `/`).
     pub fn link(&self, path: &str) -> String {
         format!("{}{}", self.origin(), path)
+    }
+
+    /// Where the key-encryption key and the audit signing key live (owner-only).
+    pub fn key_dir(&self) -> PathBuf {
+        self.data_dir.join("keys")
     }
 
     pub fn mail_dir(&self) -> PathBuf {

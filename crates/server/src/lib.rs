@@ -306,12 +306,41 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(mail::run_worker(state.clone(), stop_rx));
+    let worker = tokio::spawn(mail::run_worker(state.clone(), stop_rx.clone()));
+    let signer = tokio::spawn(sign_checkpoints(state.clone(), stop_rx));
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
+    let _ = signer.await;
     Ok(())
+}
+
+/// Signs the access log's head periodically and once more at shutdown, so that events
+/// are covered by a checkpoint soon after they are written.
+async fn sign_checkpoints(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        let stop = tokio::select! {
+            _ = tokio::time::sleep(state.config.checkpoint_every) => false,
+            _ = shutdown.changed() => true,
+        };
+        let signed = match state.store.pool().acquire().await {
+            Ok(mut conn) => state
+                .vault
+                .checkpoint(&mut conn)
+                .await
+                .map_err(|e| e.to_string()),
+            Err(e) => Err(e.to_string()),
+        };
+        match signed {
+            Ok(Some(seq)) => tracing::info!(seq, "signed an access-log checkpoint"),
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "could not sign an access-log checkpoint"),
+        }
+        if stop {
+            break;
+        }
+    }
 }

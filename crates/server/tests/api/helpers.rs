@@ -28,11 +28,17 @@ pub async fn spawn_app() -> TestApp {
     let data_dir = std::env::temp_dir().join(format!("rapport-app-{}", rapport_store::new_id()));
     std::fs::create_dir_all(&data_dir).unwrap();
     let config = Config::new(url::Url::parse(BASE).unwrap(), data_dir.clone());
-    let state = AppState::new(store, config);
+    let vault = test_vault(&config);
+    let state = AppState::new(store, config, vault);
     TestApp {
         router: rapport_server::app(state.clone()),
         state,
     }
+}
+
+/// Keys generated in the config's data directory, as on a first start.
+pub fn test_vault(config: &Config) -> rapport_vault::Vault {
+    rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir())).unwrap()
 }
 
 pub struct TestResponse {

@@ -7,9 +7,15 @@ use rapport_server::{AppState, Config};
 use std::time::Duration;
 
 fn state_with_smtp(store: rapport_store::Store, smtp_url: String) -> AppState {
-    let mut config = Config::new(url::Url::parse(BASE).unwrap(), std::env::temp_dir());
+    let mut config = Config::new(
+        url::Url::parse(BASE).unwrap(),
+        std::env::temp_dir().join(rapport_store::new_id()),
+    );
     config.smtp_url = Some(smtp_url);
-    AppState::new(store, config)
+    {
+        let vault = test_vault(&config);
+        AppState::new(store, config, vault)
+    }
 }
 
 #[tokio::test]

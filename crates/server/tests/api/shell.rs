@@ -54,7 +54,10 @@ async fn https_deployments_send_hsts() {
         url::Url::parse("https://rapport.example.org").unwrap(),
         std::env::temp_dir(),
     );
-    let state = AppState::new(store, config);
+    let state = {
+        let vault = test_vault(&config);
+        AppState::new(store, config, vault)
+    };
     let router = rapport_server::app(state);
     use tower::ServiceExt;
     let res = router
@@ -83,13 +86,19 @@ async fn every_page_has_the_crisis_footer_and_it_is_configurable() {
     assert!(c.get("/crisis").await.body.contains("Samaritans"));
 
     let store = rapport_store::testing::fresh_store().await;
-    let mut config = Config::new(url::Url::parse(BASE).unwrap(), std::env::temp_dir());
+    let mut config = Config::new(
+        url::Url::parse(BASE).unwrap(),
+        std::env::temp_dir().join(rapport_store::new_id()),
+    );
     config.crisis_lines = vec![CrisisLine {
         region: "DE".into(),
         contact: "0800 111 0 111".into(),
         name: "TelefonSeelsorge".into(),
     }];
-    let state = AppState::new(store, config);
+    let state = {
+        let vault = test_vault(&config);
+        AppState::new(store, config, vault)
+    };
     use tower::ServiceExt;
     let res = rapport_server::app(state)
         .oneshot(
