@@ -12,6 +12,7 @@ pub mod headers;
 pub mod mail;
 pub mod meta;
 pub mod ops;
+pub mod privacy;
 pub mod respond;
 pub mod state;
 pub mod testkit;
@@ -57,7 +58,8 @@ async fn js() -> impl IntoResponse {
 }
 
 /// Every route with its access rule. Adding a route anywhere else is not possible: the
-/// router is built only from this table.
+/// router is built only from this table. (Kept one route per line, hence `rustfmt::skip`.)
+#[rustfmt::skip]
 fn routes(state: AppState) -> Routes {
     use web::{account as acc, admin as adm, public as pubw};
     use Access::*;
@@ -75,18 +77,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/crisis", Public, get(pubw::crisis))
         .add(M::GET, "/signup", Public, get(pubw::signup_form))
         .add(M::POST, "/signup", Public, post(pubw::signup))
-        .add(
-            M::GET,
-            "/signup/check-email",
-            Public,
-            get(pubw::check_email),
-        )
-        .add(
-            M::GET,
-            "/verify-email",
-            Public,
-            get(pubw::verify_email_form),
-        )
+        .add(M::GET, "/signup/check-email", Public, get(pubw::check_email))
+        .add(M::GET, "/verify-email", Public, get(pubw::verify_email_form))
         .add(M::POST, "/verify-email", Public, post(pubw::verify_email))
         .add(M::GET, "/login", Public, get(pubw::login_form))
         .add(M::POST, "/login", Public, post(pubw::login))
@@ -94,176 +86,44 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/login/mfa", PendingMfa, post(pubw::login_mfa))
         .add(M::POST, "/logout", Public, post(pubw::logout))
         .add(M::GET, "/password-reset", Public, get(pubw::reset_form))
-        .add(
-            M::POST,
-            "/password-reset",
-            Public,
-            post(pubw::reset_request),
-        )
-        .add(
-            M::GET,
-            "/password-reset/confirm",
-            Public,
-            get(pubw::reset_confirm_form),
-        )
-        .add(
-            M::POST,
-            "/password-reset/confirm",
-            Public,
-            post(pubw::reset_confirm),
-        )
+        .add(M::POST, "/password-reset", Public, post(pubw::reset_request))
+        .add(M::GET, "/password-reset/confirm", Public, get(pubw::reset_confirm_form))
+        .add(M::POST, "/password-reset/confirm", Public, post(pubw::reset_confirm))
         // Web: own account
         .add(M::GET, "/account", Account, get(acc::show))
-        .add(
-            M::POST,
-            "/account/profile",
-            Account,
-            post(acc::save_profile),
-        )
-        .add(
-            M::POST,
-            "/account/password",
-            Account,
-            post(acc::change_password),
-        )
-        .add(
-            M::POST,
-            "/account/sessions/revoke-all",
-            Account,
-            post(acc::sign_out_everywhere),
-        )
+        .add(M::POST, "/account/profile", Account, post(acc::save_profile))
+        .add(M::POST, "/account/password", Account, post(acc::change_password))
+        .add(M::POST, "/account/sessions/revoke-all", Account, post(acc::sign_out_everywhere))
         .add(M::GET, "/account/mfa", Account, get(acc::mfa_form))
         .add(M::POST, "/account/mfa", Account, post(acc::mfa_confirm))
-        .add(
-            M::POST,
-            "/account/mfa/disable",
-            Roles(CLIENTS),
-            post(acc::mfa_disable),
-        )
-        .add(
-            M::POST,
-            "/account/tokens",
-            Roles(ALL_ROLES),
-            post(acc::create_token),
-        )
-        .add(
-            M::POST,
-            "/account/tokens/{id}/revoke",
-            token,
-            post(acc::revoke_token),
-        )
+        .add(M::POST, "/account/mfa/disable", Roles(CLIENTS), post(acc::mfa_disable))
+        .add(M::POST, "/account/tokens", Roles(ALL_ROLES), post(acc::create_token))
+        .add(M::POST, "/account/tokens/{id}/revoke", token, post(acc::revoke_token))
+        .add(M::GET, "/privacy", Roles(CLIENTS), get(acc::privacy))
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
         // API
-        .add(
-            M::GET,
-            "/api/v1/openapi.json",
-            Public,
-            get(api::openapi::document),
-        )
-        .add(
-            M::POST,
-            "/api/v1/accounts",
-            Public,
-            post(api::accounts::sign_up),
-        )
-        .add(
-            M::POST,
-            "/api/v1/accounts/verify-email",
-            Public,
-            post(api::accounts::verify_email),
-        )
-        .add(
-            M::POST,
-            "/api/v1/session",
-            Public,
-            post(api::accounts::log_in),
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/session",
-            Account,
-            delete(api::accounts::log_out),
-        )
-        .add(
-            M::POST,
-            "/api/v1/session/mfa",
-            PendingMfa,
-            post(api::accounts::complete_mfa),
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/sessions",
-            Account,
-            delete(api::accounts::sign_out_everywhere),
-        )
+        .add(M::GET, "/api/v1/openapi.json", Public, get(api::openapi::document))
+        .add(M::POST, "/api/v1/accounts", Public, post(api::accounts::sign_up))
+        .add(M::POST, "/api/v1/accounts/verify-email", Public, post(api::accounts::verify_email))
+        .add(M::POST, "/api/v1/session", Public, post(api::accounts::log_in))
+        .add(M::DELETE, "/api/v1/session", Account, delete(api::accounts::log_out))
+        .add(M::POST, "/api/v1/session/mfa", PendingMfa, post(api::accounts::complete_mfa))
+        .add(M::DELETE, "/api/v1/sessions", Account, delete(api::accounts::sign_out_everywhere))
         .add(M::GET, "/api/v1/me", Account, get(api::accounts::me))
-        .add(
-            M::PATCH,
-            "/api/v1/me",
-            Account,
-            patch(api::accounts::update_me),
-        )
-        .add(
-            M::PUT,
-            "/api/v1/me/password",
-            Account,
-            put(api::accounts::change_password),
-        )
-        .add(
-            M::POST,
-            "/api/v1/me/mfa/totp",
-            Account,
-            post(api::accounts::begin_totp),
-        )
-        .add(
-            M::POST,
-            "/api/v1/me/mfa/totp/confirm",
-            Account,
-            post(api::accounts::confirm_totp),
-        )
-        .add(
-            M::POST,
-            "/api/v1/password-reset",
-            Public,
-            post(api::accounts::request_reset),
-        )
-        .add(
-            M::POST,
-            "/api/v1/password-reset/confirm",
-            Public,
-            post(api::accounts::reset_password),
-        )
-        .add(
-            M::GET,
-            "/api/v1/me/tokens",
-            Roles(ALL_ROLES),
-            get(api::accounts::list_tokens),
-        )
-        .add(
-            M::POST,
-            "/api/v1/me/tokens",
-            Roles(ALL_ROLES),
-            post(api::accounts::create_token),
-        )
-        .add(
-            M::DELETE,
-            "/api/v1/me/tokens/{id}",
-            token,
-            delete(api::accounts::revoke_token),
-        )
-        .add(
-            M::GET,
-            "/api/v1/admin/users",
-            Roles(ADMIN),
-            get(api::admin::users),
-        )
-        .add(
-            M::GET,
-            "/api/v1/admin/security-events",
-            Roles(ADMIN),
-            get(api::admin::security_events),
-        )
+        .add(M::PATCH, "/api/v1/me", Account, patch(api::accounts::update_me))
+        .add(M::PUT, "/api/v1/me/password", Account, put(api::accounts::change_password))
+        .add(M::POST, "/api/v1/me/mfa/totp", Account, post(api::accounts::begin_totp))
+        .add(M::POST, "/api/v1/me/mfa/totp/confirm", Account, post(api::accounts::confirm_totp))
+        .add(M::POST, "/api/v1/password-reset", Public, post(api::accounts::request_reset))
+        .add(M::POST, "/api/v1/password-reset/confirm", Public, post(api::accounts::reset_password))
+        .add(M::GET, "/api/v1/me/tokens", Roles(ALL_ROLES), get(api::accounts::list_tokens))
+        .add(M::POST, "/api/v1/me/tokens", Roles(ALL_ROLES), post(api::accounts::create_token))
+        .add(M::DELETE, "/api/v1/me/tokens/{id}", token, delete(api::accounts::revoke_token))
+        .add(M::GET, "/api/v1/me/access-log", Roles(CLIENTS), get(api::accounts::access_log))
+        .add(M::GET, "/api/v1/me/access-log/fhir", Roles(CLIENTS), get(api::accounts::access_log_fhir))
+        .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
+        .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }
 
 /// The route table (method, path template, rule), for the authorization walk and docs.

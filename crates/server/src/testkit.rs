@@ -104,6 +104,44 @@ impl Drop for SmtpSink {
     }
 }
 
+/// Validates `json` as an HL7 FHIR R4 resource with the Python `fhir.resources` models
+/// (R4B), returning the validator's complaint if any. `None` (after saying so) when the
+/// package is missing and [`REQUIRE_SMTP_VAR`]-style strictness is off; CI installs it.
+pub fn fhir_validate(json: &str, resource: &str) -> Option<Result<(), String>> {
+    let module = resource.to_lowercase();
+    let probe = Command::new("python3")
+        .args(["-c", "import fhir.resources.R4B"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !probe {
+        if std::env::var(REQUIRE_SMTP_VAR).is_ok_and(|v| v == "1") {
+            panic!("CI must validate FHIR: pip install fhir.resources");
+        }
+        eprintln!(
+            "SKIPPED: FHIR validation needs Python's fhir.resources (pip install fhir.resources)"
+        );
+        return None;
+    }
+    let path = std::env::temp_dir().join(format!("rapport-fhir-{}.json", uuid::Uuid::new_v4()));
+    std::fs::write(&path, json).ok()?;
+    let script = format!(
+        "import sys\nfrom fhir.resources.R4B.{module} import {resource}\n{resource}.model_validate_json(open(sys.argv[1]).read())\n"
+    );
+    let out = Command::new("python3")
+        .args(["-c", &script])
+        .arg(&path)
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(if out.status.success() {
+        Ok(())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

@@ -414,3 +414,41 @@ pub async fn revoke_token(
     flows::revoke_api_token(&state, &actor, &TokenId(id), &meta).await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(get, path = "/api/v1/me/access-log", tag = "privacy",
+    responses(
+        (status = 200, description = "Who accessed your clinical records, newest first", body = [crate::privacy::AccessEntry]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only clients have an access log", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn access_log(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<Vec<crate::privacy::AccessEntry>>> {
+    Ok(Json(
+        crate::privacy::access_log(&state, &actor.user.id, &actor.user.time_zone()).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/access-log/fhir", tag = "privacy",
+    responses(
+        (status = 200, description = "The access log as an HL7 FHIR R4 Bundle of AuditEvent resources", content_type = "application/fhir+json", body = Object),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only clients have an access log", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn access_log_fhir(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    let entries =
+        crate::privacy::access_log(&state, &actor.user.id, &actor.user.time_zone()).await?;
+    let bundle = crate::privacy::fhir_bundle(&actor.user.id, &entries);
+    Ok((
+        [
+            (axum::http::header::CONTENT_TYPE, "application/fhir+json"),
+            (
+                axum::http::header::CONTENT_DISPOSITION,
+                "attachment; filename=\"rapport-access-log.fhir.json\"",
+            ),
+        ],
+        bundle.to_string(),
+    )
+        .into_response())
+}

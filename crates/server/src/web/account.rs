@@ -322,3 +322,19 @@ pub async fn revoke_token(
     accounts::revoke_api_token(&state, &actor, &TokenId(id), &meta).await?;
     Ok(Redirect::to("/account?notice=token-revoked").into_response())
 }
+
+pub async fn privacy(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    actor: Actor,
+) -> AppResult<Response> {
+    let entries =
+        crate::privacy::access_log(&state, &actor.user.id, &actor.user.time_zone()).await?;
+    let emergencies = entries.iter().filter(|e| e.emergency).cloned().collect();
+    Ok(render(&PrivacyPage {
+        ctx,
+        entries,
+        emergencies,
+    })?
+    .into_response())
+}

@@ -160,6 +160,14 @@ pub struct AdminPage {
     pub events: Vec<AdminEventRow>,
 }
 
+#[derive(Template)]
+#[template(path = "privacy.html")]
+pub struct PrivacyPage {
+    pub ctx: PageCtx,
+    pub entries: Vec<crate::privacy::AccessEntry>,
+    pub emergencies: Vec<crate::privacy::AccessEntry>,
+}
+
 /// Renders a template into an HTML response.
 pub fn render(t: &impl Template) -> crate::error::AppResult<axum::response::Html<String>> {
     t.render()

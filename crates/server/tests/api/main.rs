@@ -6,4 +6,5 @@ mod authz;
 mod bad_input;
 mod helpers;
 mod mail;
+mod privacy;
 mod shell;

@@ -1,0 +1,105 @@
+//! The privacy centre: a therapist's access to a client's sealed record shows up for the
+//! client in plain words, in the API, and as FHIR AuditEvents a real FHIR library accepts.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use rapport_core::Role;
+use rapport_store::sessions::SessionLevel;
+use rapport_vault::{AccessContext, ActorRole, Locator, Purpose, RecordKind};
+
+#[tokio::test]
+async fn clients_see_who_read_their_records() {
+    let app = spawn_app().await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    let mut c = app.session_client(&ana, SessionLevel::Password).await;
+    assert!(c
+        .get("/privacy")
+        .await
+        .body
+        .contains("No one has opened your records yet"));
+
+    let at = Locator {
+        client: &ana.id,
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: "note-1",
+        field: "body",
+    };
+    let ctx = AccessContext::person(
+        lee.id.clone(),
+        ActorRole::Therapist,
+        Purpose::Treatment,
+        Some("req-42".into()),
+    );
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    let sealed = app
+        .state
+        .vault
+        .seal(&mut tx, &ctx, &at, "canary clinical note")
+        .await
+        .unwrap();
+    let opened = app
+        .state
+        .vault
+        .open(&mut tx, &ctx, &at, &sealed)
+        .await
+        .unwrap();
+    assert_eq!(opened.expose(), "canary clinical note");
+    tx.commit().await.unwrap();
+
+    let page = c.get("/privacy").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body
+            .contains("lee (therapist) read your notes for your care"),
+        "{}",
+        page.body
+    );
+    assert!(page.body.contains("lee (therapist) wrote to your notes"));
+    assert!(
+        !page.body.contains("canary"),
+        "the page names the record, never its content"
+    );
+
+    let log = c
+        .json(Method::GET, "/api/v1/me/access-log", None)
+        .await
+        .json();
+    let entries = log.as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["action"], "read");
+    assert_eq!(entries[0]["request_id"], "req-42");
+
+    let fhir = c.get("/api/v1/me/access-log/fhir").await;
+    assert_eq!(fhir.content_type(), "application/fhir+json");
+    let bundle = fhir.json();
+    assert_eq!(bundle["entry"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        bundle["entry"][0]["resource"]["purposeOfEvent"][0]["coding"][0]["code"],
+        "TREAT"
+    );
+    if let Some(result) = rapport_server::testkit::fhir_validate(&fhir.body, "Bundle") {
+        result.unwrap();
+    }
+    for e in bundle["entry"].as_array().unwrap() {
+        if let Some(result) =
+            rapport_server::testkit::fhir_validate(&e["resource"].to_string(), "AuditEvent")
+        {
+            result.unwrap();
+        }
+    }
+
+    // Another client's log is their own: nothing of Ana's shows.
+    let ben = app.user("ben@example.org", Role::Client).await;
+    let mut b = app.session_client(&ben, SessionLevel::Password).await;
+    assert_eq!(
+        b.json(Method::GET, "/api/v1/me/access-log", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
+}
