@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod api;
 pub mod auth;
 pub mod config;
+pub mod consent;
 pub mod demo;
 pub mod error;
 pub mod headers;
@@ -100,6 +101,11 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/account/tokens", Roles(ALL_ROLES), post(acc::create_token))
         .add(M::POST, "/account/tokens/{id}/revoke", token, post(acc::revoke_token))
         .add(M::GET, "/privacy", Roles(CLIENTS), get(acc::privacy))
+        .add(M::GET, "/consents", Roles(CLIENTS), get(web::consents::list))
+        .add(M::GET, "/consents/{key}", Roles(CLIENTS), get(web::consents::show))
+        .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
+        .add(M::POST, "/consents/{key}/withdraw", Roles(CLIENTS), post(web::consents::withdraw))
+        .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
         // API
@@ -122,6 +128,9 @@ fn routes(state: AppState) -> Routes {
         .add(M::DELETE, "/api/v1/me/tokens/{id}", token, delete(api::accounts::revoke_token))
         .add(M::GET, "/api/v1/me/access-log", Roles(CLIENTS), get(api::accounts::access_log))
         .add(M::GET, "/api/v1/me/access-log/fhir", Roles(CLIENTS), get(api::accounts::access_log_fhir))
+        .add(M::GET, "/api/v1/consents", Roles(CLIENTS), get(api::consents::list))
+        .add(M::POST, "/api/v1/consents/{key}/signature", Roles(CLIENTS), post(api::consents::sign))
+        .add(M::DELETE, "/api/v1/consents/{key}/signature", Roles(CLIENTS), delete(api::consents::withdraw))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
         .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }

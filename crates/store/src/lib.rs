@@ -1,6 +1,7 @@
 //! Persistence for Rapport. The backend is chosen by URL: embedded SQLite (`sqlite:`)
 //! by default, PostgreSQL for `postgres://`; both run the same SQL through sqlx's Any driver.
 
+pub mod consents;
 pub mod outbox;
 pub mod security;
 pub mod sessions;

@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use super::{accounts, admin};
+use super::{accounts, admin, consents};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
         accounts::change_password, accounts::request_reset, accounts::reset_password,
         accounts::begin_totp, accounts::confirm_totp, accounts::list_tokens, accounts::create_token,
         accounts::revoke_token, accounts::access_log, accounts::access_log_fhir,
+        consents::list, consents::sign, consents::withdraw,
         admin::users, admin::security_events,
     ),
     modifiers(&Security),

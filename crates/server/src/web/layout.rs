@@ -48,6 +48,7 @@ impl PageCtx {
             } else if a.role() == Role::Admin {
                 links.push(("/admin", "Admin"));
             } else if a.role() == Role::Client {
+                links.push(("/consents", "Consents"));
                 links.push(("/privacy", "Privacy"));
             }
             links.push(("/account", "Account"));

@@ -83,6 +83,12 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
     for u in [&therapist, &other_therapist, &admin] {
         app.enable_totp(u).await;
     }
+    // Clients have signed the document the walk uses, so its download exists.
+    for u in [&client, &other_client] {
+        rapport_server::consent::sign(&app.state, &u.id, "messaging-policy", "A Client", None)
+            .await
+            .unwrap();
+    }
 
     let table = route_table(&app.state);
     assert!(table.len() > 40, "the walk must see the whole table");
@@ -128,7 +134,7 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
             if persona == Persona::Anonymous {
                 c.get("/healthz").await; // receive a CSRF cookie like any visitor
             }
-            let path = route.path.replace("{id}", owned.id.as_str());
+            let path = concrete(route.path, owned.id.as_str());
             let api = path.starts_with("/api/");
             let res = match route.method.clone() {
                 Method::GET => c.get(&path).await,

@@ -41,7 +41,7 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
             continue;
         }
         covered += 1;
-        let path = route.path.replace("{id}", "no-such-id");
+        let path = concrete(route.path, "no-such-id");
         let persona = || async {
             match route.access {
                 Access::Public => {
@@ -220,7 +220,7 @@ async fn every_web_form_refuses_oversized_and_garbled_bodies() {
             continue;
         }
         covered += 1;
-        let path = route.path.replace("{id}", "no-such-id");
+        let path = concrete(route.path, "no-such-id");
         for (what, body) in [
             ("oversized", "a".repeat(100 * 1024)),
             ("garbled", "%ZZ%=&&==".to_string()),

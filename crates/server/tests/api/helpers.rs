@@ -293,6 +293,13 @@ impl Client {
     }
 }
 
+/// A route template with its parameters filled: `{id}` with `id`, `{key}` with a real
+/// consent document.
+pub fn concrete(path: &str, id: &str) -> String {
+    path.replace("{id}", id)
+        .replace("{key}", "messaging-policy")
+}
+
 /// The current TOTP code for a secret.
 pub fn totp_now(secret: &str) -> String {
     let now = (rapport_store::now_ms() / 1000) as u64;

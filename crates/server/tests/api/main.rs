@@ -4,6 +4,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod consents;
 mod helpers;
 mod mail;
 mod privacy;
