@@ -9,6 +9,7 @@ pub mod config;
 pub mod consent;
 pub mod demo;
 pub mod error;
+pub mod export;
 pub mod headers;
 pub mod mail;
 pub mod meta;
@@ -128,6 +129,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::DELETE, "/api/v1/me/tokens/{id}", token, delete(api::accounts::revoke_token))
         .add(M::GET, "/api/v1/me/access-log", Roles(CLIENTS), get(api::accounts::access_log))
         .add(M::GET, "/api/v1/me/access-log/fhir", Roles(CLIENTS), get(api::accounts::access_log_fhir))
+        .add(M::GET, "/api/v1/me/export", Roles(CLIENTS), get(api::accounts::export_json))
+        .add(M::GET, "/api/v1/me/export/fhir", Roles(CLIENTS), get(api::accounts::export_fhir))
         .add(M::GET, "/api/v1/consents", Roles(CLIENTS), get(api::consents::list))
         .add(M::POST, "/api/v1/consents/{key}/signature", Roles(CLIENTS), post(api::consents::sign))
         .add(M::DELETE, "/api/v1/consents/{key}/signature", Roles(CLIENTS), delete(api::consents::withdraw))

@@ -452,3 +452,44 @@ pub async fn access_log_fhir(State(state): State<AppState>, actor: Actor) -> App
     )
         .into_response())
 }
+
+fn download(content_type: &'static str, filename: &'static str, body: String) -> Response {
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, content_type),
+            (axum::http::header::CONTENT_DISPOSITION, filename),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+#[utoipa::path(get, path = "/api/v1/me/export", tag = "privacy",
+    responses(
+        (status = 200, description = "Everything Rapport holds about you, as JSON", content_type = "application/json", body = Object),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only clients export their records here", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export_json(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    let body = crate::export::json_export(&state, &actor.user).await?;
+    Ok(download(
+        "application/json",
+        "attachment; filename=\"rapport-export.json\"",
+        body.to_string(),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/v1/me/export/fhir", tag = "privacy",
+    responses(
+        (status = 200, description = "Everything Rapport holds about you, as an HL7 FHIR R4 Bundle (Patient, Consent, AuditEvent)", content_type = "application/fhir+json", body = Object),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Only clients export their records here", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn export_fhir(State(state): State<AppState>, actor: Actor) -> AppResult<Response> {
+    let body = crate::export::fhir_export(&state, &actor.user).await?;
+    Ok(download(
+        "application/fhir+json",
+        "attachment; filename=\"rapport-export.fhir.json\"",
+        body.to_string(),
+    ))
+}

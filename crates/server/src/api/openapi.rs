@@ -12,7 +12,7 @@ use utoipa::{Modify, OpenApi};
         accounts::log_out, accounts::sign_out_everywhere, accounts::me, accounts::update_me,
         accounts::change_password, accounts::request_reset, accounts::reset_password,
         accounts::begin_totp, accounts::confirm_totp, accounts::list_tokens, accounts::create_token,
-        accounts::revoke_token, accounts::access_log, accounts::access_log_fhir,
+        accounts::revoke_token, accounts::access_log, accounts::access_log_fhir, accounts::export_json, accounts::export_fhir,
         consents::list, consents::sign, consents::withdraw,
         admin::users, admin::security_events,
     ),

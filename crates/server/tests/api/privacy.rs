@@ -103,3 +103,90 @@ async fn clients_see_who_read_their_records() {
         0
     );
 }
+
+#[tokio::test]
+async fn clients_download_everything_as_json_and_as_a_valid_fhir_bundle() {
+    let app = spawn_app().await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    rapport_server::consent::sign(&app.state, &ana.id, "informed-consent", "Ana Lee", Some(1))
+        .await
+        .unwrap();
+    rapport_server::consent::sign(&app.state, &ana.id, "messaging-policy", "Ana Lee", Some(1))
+        .await
+        .unwrap();
+    rapport_server::consent::withdraw(&app.state, &ana.id, "messaging-policy")
+        .await
+        .unwrap();
+    let at = Locator {
+        client: &ana.id,
+        kind: RecordKind::Message,
+        table: "messages",
+        row_id: "m1",
+        field: "body",
+    };
+    let ctx = AccessContext::person(
+        lee.id.clone(),
+        ActorRole::Therapist,
+        Purpose::Treatment,
+        None,
+    );
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    app.state
+        .vault
+        .seal(&mut tx, &ctx, &at, "hello")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let mut c = app.session_client(&ana, SessionLevel::Password).await;
+    let json = c.get("/api/v1/me/export").await;
+    assert!(json.headers["content-disposition"]
+        .to_str()
+        .unwrap()
+        .contains("rapport-export.json"));
+    let j = json.json();
+    assert_eq!(j["account"]["email"], "ana@example.org");
+    assert_eq!(j["consents"].as_array().unwrap().len(), 2);
+    assert_eq!(j["access_log"].as_array().unwrap().len(), 1);
+    assert!(j["signed_in_devices"].as_array().unwrap().len() == 1);
+    for secret in ["token_hash", "password_hash", "totp_secret", "argon2"] {
+        assert!(
+            !json.body.contains(secret),
+            "no secrets in the export: {secret}"
+        );
+    }
+
+    let fhir = c.get("/api/v1/me/export/fhir").await;
+    let b = fhir.json();
+    let types: Vec<&str> = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["resource"]["resourceType"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.iter().filter(|t| **t == "Patient").count(), 1);
+    assert_eq!(types.iter().filter(|t| **t == "Consent").count(), 2);
+    assert_eq!(types.iter().filter(|t| **t == "AuditEvent").count(), 1);
+    let statuses: Vec<&str> = b["entry"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["resource"]["resourceType"] == "Consent")
+        .map(|e| e["resource"]["status"].as_str().unwrap())
+        .collect();
+    assert!(statuses.contains(&"active") && statuses.contains(&"inactive"));
+    if let Some(result) = rapport_server::testkit::fhir_validate(&fhir.body, "Bundle") {
+        result.unwrap();
+    }
+    for e in b["entry"].as_array().unwrap() {
+        let kind = e["resource"]["resourceType"].as_str().unwrap();
+        if let Some(result) =
+            rapport_server::testkit::fhir_validate(&e["resource"].to_string(), kind)
+        {
+            result.unwrap_or_else(|err| panic!("{kind} is not valid FHIR R4: {err}"));
+        }
+    }
+    let page = c.get("/privacy").await;
+    assert!(page.body.contains("Download as HL7 FHIR R4"));
+}
