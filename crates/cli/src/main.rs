@@ -100,6 +100,10 @@ struct ServeArgs {
     /// Default: the US 988 Suicide & Crisis Lifeline.
     #[arg(long, env = "RAPPORT_CRISIS_LINES")]
     crisis_lines: Option<PathBuf>,
+    /// Years a client's clinical records are kept after they ask to be erased (the law
+    /// where you practise decides; 7 is common). Their key is destroyed afterwards.
+    #[arg(long, env = "RAPPORT_RETENTION_YEARS", default_value_t = 7)]
+    retention_years: u32,
     /// Log format: json (structured, one object per line) or text.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", default_value = "json")]
     log_format: logging::Format,
@@ -190,6 +194,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     };
     let mut config = Config::new(base_url.clone(), args.db.data_dir.clone());
     config.smtp_url = args.smtp_url.clone();
+    config.retention_years = args.retention_years;
     config.mail_from = args.mail_from.clone();
     config.client_sessions = SessionTimeouts {
         idle: Duration::from_secs(args.client_idle_minutes * 60),

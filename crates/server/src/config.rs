@@ -36,8 +36,10 @@ pub struct Config {
     pub body_limit: usize,
     /// How often the mail worker looks for due mail.
     pub mail_poll: Duration,
-    /// How often the head of the access log is signed.
+    /// How often the head of the access log is signed (and other housekeeping runs).
     pub checkpoint_every: Duration,
+    /// Years clinical records are kept after a client asks to be erased.
+    pub retention_years: u32,
 }
 
 impl Config {
@@ -59,6 +61,7 @@ impl Config {
             body_limit: 64 * 1024,
             mail_poll: Duration::from_millis(500),
             checkpoint_every: Duration::from_secs(60),
+            retention_years: 7,
         }
     }
 

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod consent;
 pub mod demo;
+pub mod erasure;
 pub mod error;
 pub mod export;
 pub mod headers;
@@ -102,6 +103,7 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/account/tokens", Roles(ALL_ROLES), post(acc::create_token))
         .add(M::POST, "/account/tokens/{id}/revoke", token, post(acc::revoke_token))
         .add(M::GET, "/privacy", Roles(CLIENTS), get(acc::privacy))
+        .add(M::POST, "/privacy/erase", Roles(CLIENTS), post(acc::erase))
         .add(M::GET, "/consents", Roles(CLIENTS), get(web::consents::list))
         .add(M::GET, "/consents/{key}", Roles(CLIENTS), get(web::consents::show))
         .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
@@ -131,6 +133,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/api/v1/me/access-log/fhir", Roles(CLIENTS), get(api::accounts::access_log_fhir))
         .add(M::GET, "/api/v1/me/export", Roles(CLIENTS), get(api::accounts::export_json))
         .add(M::GET, "/api/v1/me/export/fhir", Roles(CLIENTS), get(api::accounts::export_fhir))
+        .add(M::GET, "/api/v1/me/erasure", Roles(CLIENTS), get(api::accounts::erasure_plan))
+        .add(M::POST, "/api/v1/me/erasure", Roles(CLIENTS), post(api::accounts::erase))
         .add(M::GET, "/api/v1/consents", Roles(CLIENTS), get(api::consents::list))
         .add(M::POST, "/api/v1/consents/{key}/signature", Roles(CLIENTS), post(api::consents::sign))
         .add(M::DELETE, "/api/v1/consents/{key}/signature", Roles(CLIENTS), delete(api::consents::withdraw))
@@ -190,8 +194,9 @@ pub async fn serve(
     Ok(())
 }
 
-/// Signs the access log's head periodically and once more at shutdown, so that events
-/// are covered by a checkpoint soon after they are written.
+/// Housekeeping every minute and once more at shutdown: signs the access log's head, so
+/// events are covered by a checkpoint soon after they are written, and destroys the
+/// records of erased clients whose retention period has ended.
 async fn sign_checkpoints(state: AppState, mut shutdown: tokio::sync::watch::Receiver<bool>) {
     loop {
         let stop = tokio::select! {
@@ -210,6 +215,9 @@ async fn sign_checkpoints(state: AppState, mut shutdown: tokio::sync::watch::Rec
             Ok(Some(seq)) => tracing::info!(seq, "signed an access-log checkpoint"),
             Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "could not sign an access-log checkpoint"),
+        }
+        if let Err(e) = erasure::run_due(&state).await {
+            tracing::error!(error = %e, "could not run due erasures");
         }
         if stop {
             break;

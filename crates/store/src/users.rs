@@ -17,6 +17,7 @@ pub struct User {
     pub email_verified_at: Option<i64>,
     pub totp_enabled_at: Option<i64>,
     pub created_at: i64,
+    pub erased_at: Option<i64>,
 }
 
 impl User {
@@ -39,6 +40,7 @@ struct UserRow {
     email_verified_at: Option<i64>,
     totp_enabled_at: Option<i64>,
     created_at: i64,
+    erased_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -54,12 +56,13 @@ impl From<UserRow> for User {
             email_verified_at: r.email_verified_at,
             totp_enabled_at: r.totp_enabled_at,
             created_at: r.created_at,
+            erased_at: r.erased_at,
         }
     }
 }
 
 const USER_COLUMNS: &str = "id, email, display_name, pronouns, time_zone, role, \
-     email_verified_at, totp_enabled_at, created_at";
+     email_verified_at, totp_enabled_at, created_at, erased_at";
 
 /// What sign-up (or an operator) supplies for a new account.
 pub struct NewUser<'a> {

@@ -493,3 +493,41 @@ pub async fn export_fhir(State(state): State<AppState>, actor: Actor) -> AppResu
         body.to_string(),
     ))
 }
+
+#[utoipa::path(get, path = "/api/v1/me/erasure", tag = "privacy",
+    responses(
+        (status = 200, description = "What erasing your account would remove now, what stays, until when and why", body = crate::erasure::ErasurePlan),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a client", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn erasure_plan(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<crate::erasure::ErasurePlan>> {
+    Ok(Json(crate::erasure::plan(&state, &actor).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EraseBody {
+    #[schema(format = Password)]
+    pub current_password: String,
+    /// Must be true: you understand what erasure does.
+    pub confirm: bool,
+}
+
+#[utoipa::path(post, path = "/api/v1/me/erasure", tag = "privacy", request_body = EraseBody,
+    responses(
+        (status = 200, description = "Erased; the plan that was carried out", body = crate::erasure::ErasurePlan),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Wrong password or not confirmed", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn erase(
+    State(state): State<AppState>,
+    actor: Actor,
+    meta: RequestMeta,
+    ApiJson(b): ApiJson<EraseBody>,
+) -> AppResult<Response> {
+    let plan = crate::erasure::erase(&state, &actor, &b.current_password, b.confirm, &meta).await?;
+    Ok((clear_session_cookie(), Json(plan)).into_response())
+}

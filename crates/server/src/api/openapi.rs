@@ -13,6 +13,7 @@ use utoipa::{Modify, OpenApi};
         accounts::change_password, accounts::request_reset, accounts::reset_password,
         accounts::begin_totp, accounts::confirm_totp, accounts::list_tokens, accounts::create_token,
         accounts::revoke_token, accounts::access_log, accounts::access_log_fhir, accounts::export_json, accounts::export_fhir,
+        accounts::erasure_plan, accounts::erase,
         consents::list, consents::sign, consents::withdraw,
         admin::users, admin::security_events,
     ),

@@ -323,18 +323,67 @@ pub async fn revoke_token(
     Ok(Redirect::to("/account?notice=token-revoked").into_response())
 }
 
+async fn privacy_page(
+    state: &AppState,
+    ctx: PageCtx,
+    actor: &Actor,
+    errors: FormErrors,
+) -> AppResult<PrivacyPage> {
+    let entries =
+        crate::privacy::access_log(state, &actor.user.id, &actor.user.time_zone()).await?;
+    let emergencies = entries.iter().filter(|e| e.emergency).cloned().collect();
+    let plan = crate::erasure::plan(state, actor).await?;
+    Ok(PrivacyPage {
+        ctx,
+        entries,
+        emergencies,
+        plan,
+        errors,
+    })
+}
+
 pub async fn privacy(
     State(state): State<AppState>,
     ctx: PageCtx,
     actor: Actor,
 ) -> AppResult<Response> {
-    let entries =
-        crate::privacy::access_log(&state, &actor.user.id, &actor.user.time_zone()).await?;
-    let emergencies = entries.iter().filter(|e| e.emergency).cloned().collect();
-    Ok(render(&PrivacyPage {
-        ctx,
-        entries,
-        emergencies,
-    })?
-    .into_response())
+    Ok(render(&privacy_page(&state, ctx, &actor, FormErrors::default()).await?)?.into_response())
+}
+
+#[derive(Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    current_password: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+pub async fn erase(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    actor: Actor,
+    meta: RequestMeta,
+    WebForm(f): WebForm<EraseForm>,
+) -> AppResult<Response> {
+    match crate::erasure::erase(
+        &state,
+        &actor,
+        &f.current_password,
+        f.confirm.is_some(),
+        &meta,
+    )
+    .await
+    {
+        Ok(_) => Ok((
+            super::clear_session_cookie(),
+            Redirect::to("/?notice=erased"),
+        )
+            .into_response()),
+        Err(e @ AppError::Invalid(_)) => {
+            let status = e.status();
+            let page = privacy_page(&state, ctx, &actor, FormErrors::from_error(&e)).await?;
+            Ok((status, render(&page)?).into_response())
+        }
+        Err(e) => Err(e),
+    }
 }

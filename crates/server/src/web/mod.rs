@@ -41,6 +41,7 @@ pub fn notice(code: Option<&str>) -> Option<&'static str> {
         "mfa-off" => "Two-step verification is off.",
         "token-revoked" => "The token was revoked.",
         "session-expired" => "Your session ended. Please log in again.",
+        "erased" => "Your account has been erased. Thank you for trusting Rapport with your care.",
         _ => return None,
     })
 }

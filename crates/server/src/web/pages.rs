@@ -166,6 +166,8 @@ pub struct PrivacyPage {
     pub ctx: PageCtx,
     pub entries: Vec<crate::privacy::AccessEntry>,
     pub emergencies: Vec<crate::privacy::AccessEntry>,
+    pub plan: crate::erasure::ErasurePlan,
+    pub errors: FormErrors,
 }
 
 /// Renders a template into an HTML response.

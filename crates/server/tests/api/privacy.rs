@@ -190,3 +190,148 @@ async fn clients_download_everything_as_json_and_as_a_valid_fhir_bundle() {
     let page = c.get("/privacy").await;
     assert!(page.body.contains("Download as HL7 FHIR R4"));
 }
+
+#[tokio::test]
+async fn erasure_removes_personal_data_now_and_destroys_records_after_retention() {
+    let app = spawn_app().await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    let ben = app.user("ben@example.org", Role::Client).await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    let ctx = AccessContext::person(
+        lee.id.clone(),
+        ActorRole::Therapist,
+        Purpose::Treatment,
+        None,
+    );
+    let note = |c| Locator {
+        client: c,
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: "n1",
+        field: "body",
+    };
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    let ana_note = app
+        .state
+        .vault
+        .seal(&mut tx, &ctx, &note(&ana.id), "ana's note")
+        .await
+        .unwrap();
+    let ben_note = app
+        .state
+        .vault
+        .seal(&mut tx, &ctx, &note(&ben.id), "ben's note")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    rapport_server::consent::sign(&app.state, &ana.id, "informed-consent", "Ana Lee", None)
+        .await
+        .unwrap();
+
+    let mut c = app.session_client(&ana, SessionLevel::Password).await;
+    let mut other_device = app.session_client(&ana, SessionLevel::Password).await;
+    let plan = c.json(Method::GET, "/api/v1/me/erasure", None).await.json();
+    assert!(plan["goes_now"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|g| g.as_str().unwrap().contains("e-mail")));
+    assert!(plan["stays"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|s| s.as_str().unwrap().contains("clinical records")));
+    let until = plan["stays_until"].as_i64().unwrap();
+    let seven_years = 7 * 365 * 24 * 3600 * 1000_i64;
+    assert!((until - rapport_store::now_ms() - seven_years).abs() < 60_000);
+    let page = c.get("/privacy").await;
+    assert!(
+        page.body.contains("This stays until") && page.body.contains("The law requires therapists")
+    );
+
+    let unconfirmed = c
+        .post_form("/privacy/erase", &[("current_password", STRONG)])
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let wrong = c
+        .post_form(
+            "/privacy/erase",
+            &[("current_password", "not my password"), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = c
+        .post_form(
+            "/privacy/erase",
+            &[("current_password", STRONG), ("confirm", "yes")],
+        )
+        .await;
+    assert_eq!(done.location(), Some("/?notice=erased"));
+
+    // Personal data is gone at once; sessions end; the address can sign up again.
+    assert_eq!(
+        other_device.get("/account").await.location(),
+        Some("/login")
+    );
+    let erased = app.state.store.user(&ana.id).await.unwrap().unwrap();
+    assert!(
+        erased.erased_at.is_some()
+            && !erased.email.contains("ana@")
+            && erased.display_name == "Erased account"
+    );
+    let mut login = app.client();
+    let res = login
+        .post_form(
+            "/login",
+            &[("email", "ana@example.org"), ("password", STRONG)],
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::UNAUTHORIZED);
+    // The clinical record stays, sealed, during retention.
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    assert!(app
+        .state
+        .vault
+        .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+        .await
+        .is_ok());
+    tx.rollback().await.unwrap();
+
+    // When retention ends, the key is destroyed: the record can never be opened again,
+    // even by this server with its key-encryption key; other clients are untouched.
+    sqlx::query("UPDATE erasure_requests SET destroy_after = 0")
+        .execute(app.state.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        rapport_server::erasure::run_due(&app.state).await.unwrap(),
+        1
+    );
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    let gone = app
+        .state
+        .vault
+        .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+        .await;
+    assert!(matches!(gone, Err(rapport_vault::VaultError::KeyDestroyed)));
+    let kept = app
+        .state
+        .vault
+        .open(&mut tx, &ctx, &note(&ben.id), &ben_note)
+        .await
+        .unwrap();
+    assert_eq!(kept.expose(), "ben's note");
+    tx.rollback().await.unwrap();
+    assert!(app
+        .state
+        .store
+        .latest_signatures(&ana.id)
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(
+        rapport_server::erasure::run_due(&app.state).await.unwrap(),
+        0,
+        "done once"
+    );
+}
