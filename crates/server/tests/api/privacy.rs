@@ -50,6 +50,8 @@ async fn clients_see_who_read_their_records() {
 
     let page = c.get("/privacy").await;
     assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("<title>Your privacy · Rapport</title>"));
+    assert_eq!(page.body.matches("id=\"erase-h\"").count(), 1);
     assert!(
         page.body
             .contains("lee (therapist) read your notes for your care"),
