@@ -8,6 +8,7 @@ pub mod auth;
 pub mod config;
 pub mod consent;
 pub mod demo;
+pub mod emergency;
 pub mod erasure;
 pub mod error;
 pub mod export;
@@ -111,6 +112,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
+        .add(M::POST, "/admin/emergency", Roles(ADMIN), post(adm::grant_emergency))
+        .add(M::POST, "/admin/emergency/{id}/end", Roles(ADMIN), post(adm::end_emergency))
         // API
         .add(M::GET, "/api/v1/openapi.json", Public, get(api::openapi::document))
         .add(M::POST, "/api/v1/accounts", Public, post(api::accounts::sign_up))
@@ -138,6 +141,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/api/v1/consents", Roles(CLIENTS), get(api::consents::list))
         .add(M::POST, "/api/v1/consents/{key}/signature", Roles(CLIENTS), post(api::consents::sign))
         .add(M::DELETE, "/api/v1/consents/{key}/signature", Roles(CLIENTS), delete(api::consents::withdraw))
+        .add(M::GET, "/api/v1/me/emergency-access", Roles(CLIENTS), get(api::accounts::emergency_grants))
+        .add(M::POST, "/api/v1/admin/emergency-access", Roles(ADMIN), post(api::admin::grant_emergency))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
         .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }

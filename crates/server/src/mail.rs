@@ -89,6 +89,50 @@ pub async fn mfa_enabled(state: &AppState, user: &User) -> AppResult<()> {
     queue(state, &user.email, "Two-step verification is on", body).await
 }
 
+pub async fn emergency_access_client(
+    state: &AppState,
+    client: &User,
+    admin_name: &str,
+    reason: &str,
+    until: &str,
+) -> AppResult<()> {
+    let link = state.config.link("/privacy");
+    let body = format!(
+        "Hello {name},\n\nAn administrator, {admin_name}, has been given emergency access to your records until {until}.\n\n\
+         The reason they gave: {reason}\n\nEverything they open is recorded, and you can see it on your privacy page: {link}\n\n\
+         If you have questions, contact your therapist or the practice.",
+        name = client.display_name
+    );
+    queue(
+        state,
+        &client.email,
+        "Emergency access to your Rapport records",
+        body,
+    )
+    .await
+}
+
+pub async fn emergency_access_therapist(
+    state: &AppState,
+    therapist: &User,
+    client_name: &str,
+    admin_name: &str,
+    reason: &str,
+) -> AppResult<()> {
+    let body = format!(
+        "Hello {name},\n\nAn administrator, {admin_name}, has been given emergency access to the records of your client {client_name}.\n\n\
+         The reason they gave: {reason}\n\nThe client has been told. Every access is recorded in the client's access log.",
+        name = therapist.display_name
+    );
+    queue(
+        state,
+        &therapist.email,
+        "Emergency access to a client's records",
+        body,
+    )
+    .await
+}
+
 fn build(state: &AppState, m: &OutgoingMail) -> anyhow::Result<Message> {
     let from: Mailbox = state.config.mail_from.parse()?;
     let to: Mailbox = m.to_addr.parse()?;

@@ -68,6 +68,8 @@ pub struct AccessContext {
     pub purpose: Purpose,
     pub request_id: Option<String>,
     emergency: bool,
+    /// The break-glass grant an emergency access runs under.
+    grant: Option<String>,
 }
 
 impl AccessContext {
@@ -84,6 +86,20 @@ impl AccessContext {
             purpose,
             request_id,
             emergency: false,
+            grant: None,
+        }
+    }
+
+    /// An administrator acting under emergency grant `grant` (checked by the vault against
+    /// the database on every seal and open: it must be theirs, for this client, and live).
+    pub fn emergency(admin: UserId, grant: String, request_id: Option<String>) -> Self {
+        Self {
+            actor: Some(admin),
+            role: ActorRole::Admin,
+            purpose: Purpose::Emergency,
+            request_id,
+            emergency: true,
+            grant: Some(grant),
         }
     }
 
@@ -95,6 +111,7 @@ impl AccessContext {
             purpose,
             request_id: None,
             emergency: false,
+            grant: None,
         }
     }
 
@@ -102,12 +119,30 @@ impl AccessContext {
         self.emergency
     }
 
-    /// Admins may not read clinical content except under an emergency access.
-    pub(crate) fn permit(&self) -> Result<()> {
-        if self.role == ActorRole::Admin && !self.emergency {
-            return Err(VaultError::NotPermitted);
+    /// Admins may not read clinical content except under a live emergency grant for this
+    /// very client, held by them.
+    pub(crate) async fn permit(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        client: &UserId,
+    ) -> Result<()> {
+        if self.role != ActorRole::Admin {
+            return Ok(());
         }
-        Ok(())
+        let (Some(grant), Some(admin)) = (&self.grant, &self.actor) else {
+            return Err(VaultError::NotPermitted);
+        };
+        let live: Option<(String,)> = sqlx::query_as(
+            "SELECT id FROM emergency_grants WHERE id = $1 AND admin_id = $2 AND client_id = $3 \
+             AND ended_at IS NULL AND expires_at > $4",
+        )
+        .bind(grant)
+        .bind(admin.as_str())
+        .bind(client.as_str())
+        .bind(rapport_store::now_ms())
+        .fetch_optional(&mut *conn)
+        .await?;
+        live.map(|_| ()).ok_or(VaultError::NotPermitted)
     }
 
     /// True when the client is acting on their own records (no access event needed).

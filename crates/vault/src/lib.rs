@@ -32,7 +32,7 @@ pub enum VaultError {
     KeyDestroyed,
     #[error("a sealed value failed to open: it was altered, or belongs to another record")]
     Tampered,
-    #[error("administrators cannot read clinical content outside an emergency access")]
+    #[error("administrators cannot read clinical content outside a live emergency access for this client")]
     NotPermitted,
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
@@ -103,7 +103,7 @@ impl Vault {
         at: &Locator<'_>,
         plaintext: &str,
     ) -> Result<Vec<u8>> {
-        ctx.permit()?;
+        ctx.permit(conn, at.client).await?;
         let dek = keys::data_key(conn, &self.kek, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
         chain::record(conn, ctx, at, Action::Write).await?;
@@ -118,7 +118,7 @@ impl Vault {
         at: &Locator<'_>,
         sealed: &[u8],
     ) -> Result<Clinical> {
-        ctx.permit()?;
+        ctx.permit(conn, at.client).await?;
         let dek = keys::data_key(conn, &self.kek, at.client, false).await?;
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;

@@ -531,3 +531,21 @@ pub async fn erase(
     let plan = crate::erasure::erase(&state, &actor, &b.current_password, b.confirm, &meta).await?;
     Ok((clear_session_cookie(), Json(plan)).into_response())
 }
+
+#[utoipa::path(get, path = "/api/v1/me/emergency-access", tag = "privacy",
+    responses(
+        (status = 200, description = "Every emergency access granted to your records", body = [rapport_store::emergency::EmergencyGrant]),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not a client", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn emergency_grants(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<Vec<rapport_store::emergency::EmergencyGrant>>> {
+    Ok(Json(
+        state
+            .store
+            .emergency_grants_for_client(&actor.user.id)
+            .await?,
+    ))
+}

@@ -72,3 +72,34 @@ pub async fn security_events(
 ) -> AppResult<Json<Vec<SecurityEvent>>> {
     Ok(Json(state.store.security_events(None, 200).await?))
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencyBody {
+    pub client_email: String,
+    /// Why, in full: the client reads this.
+    pub reason: String,
+    /// 5 to 60.
+    pub minutes: i64,
+}
+
+#[utoipa::path(post, path = "/api/v1/admin/emergency-access", tag = "admin", request_body = EmergencyBody,
+    responses(
+        (status = 201, description = "Granted; the client and their therapists were told", body = rapport_store::emergency::EmergencyGrant),
+        (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "Missing reason, bad duration or unknown client", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn grant_emergency(
+    State(state): State<AppState>,
+    admin: Actor,
+    meta: crate::meta::RequestMeta,
+    crate::api::ApiJson(b): crate::api::ApiJson<EmergencyBody>,
+) -> AppResult<(
+    axum::http::StatusCode,
+    Json<rapport_store::emergency::EmergencyGrant>,
+)> {
+    let g = crate::emergency::grant(&state, &admin, &b.client_email, &b.reason, b.minutes, &meta)
+        .await?;
+    Ok((axum::http::StatusCode::CREATED, Json(g)))
+}

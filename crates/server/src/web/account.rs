@@ -333,12 +333,32 @@ async fn privacy_page(
         crate::privacy::access_log(state, &actor.user.id, &actor.user.time_zone()).await?;
     let emergencies = entries.iter().filter(|e| e.emergency).cloned().collect();
     let plan = crate::erasure::plan(state, actor).await?;
+    let tz = actor.user.time_zone();
+    let mut grants = Vec::new();
+    for g in state
+        .store
+        .emergency_grants_for_client(&actor.user.id)
+        .await?
+    {
+        let admin = state
+            .store
+            .user(&rapport_core::UserId(g.admin_id.clone()))
+            .await?;
+        grants.push(format!(
+            "{} (administrator) was given emergency access to your records on {} until {}. Reason: {}",
+            admin.map(|a| a.display_name).unwrap_or_else(|| "An administrator".into()),
+            human(g.created_at, &tz),
+            human(g.ended_at.unwrap_or(g.expires_at).min(g.expires_at), &tz),
+            g.reason
+        ));
+    }
     Ok(PrivacyPage {
         ctx,
         entries,
         emergencies,
         plan,
         errors,
+        grants,
     })
 }
 

@@ -151,10 +151,18 @@ pub struct AdminEventRow {
     pub request_id: String,
 }
 
+pub struct GrantRow {
+    pub id: String,
+    pub sentence: String,
+}
+
 #[derive(Template)]
 #[template(path = "admin.html")]
 pub struct AdminPage {
     pub ctx: PageCtx,
+    pub notice: Option<&'static str>,
+    pub errors: FormErrors,
+    pub grants: Vec<GrantRow>,
     pub user_count: i64,
     pub users: Vec<AdminUserRow>,
     pub events: Vec<AdminEventRow>,
@@ -168,6 +176,7 @@ pub struct PrivacyPage {
     pub emergencies: Vec<crate::privacy::AccessEntry>,
     pub plan: crate::erasure::ErasurePlan,
     pub errors: FormErrors,
+    pub grants: Vec<String>,
 }
 
 /// Renders a template into an HTML response.

@@ -5,6 +5,7 @@ mod accounts;
 mod authz;
 mod bad_input;
 mod consents;
+mod emergency;
 mod helpers;
 mod mail;
 mod privacy;

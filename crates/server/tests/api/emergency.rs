@@ -1,0 +1,181 @@
+//! Break-glass: admins cannot read clinical content, except under a written-reason,
+//! time-limited grant for one client, which the client sees prominently and their
+//! therapist is told about; reads under it are marked as emergency in the log.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use rapport_core::Role;
+use rapport_store::sessions::SessionLevel;
+use rapport_vault::{AccessContext, ActorRole, Locator, Purpose, RecordKind, VaultError};
+use serde_json::json;
+
+#[tokio::test]
+async fn emergency_access_is_reasoned_limited_visible_and_announced() {
+    let app = spawn_app().await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    let ben = app.user("ben@example.org", Role::Client).await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    let root = app.user("root@example.org", Role::Admin).await;
+    app.enable_totp(&root).await;
+    let note = |c| Locator {
+        client: c,
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: "n1",
+        field: "body",
+    };
+    let treat = AccessContext::person(
+        lee.id.clone(),
+        ActorRole::Therapist,
+        Purpose::Treatment,
+        None,
+    );
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    let ana_note = app
+        .state
+        .vault
+        .seal(&mut tx, &treat, &note(&ana.id), "ana's note")
+        .await
+        .unwrap();
+    let ben_note = app
+        .state
+        .vault
+        .seal(&mut tx, &treat, &note(&ben.id), "ben's note")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    // Without a grant, an admin is refused.
+    let plain = AccessContext::person(root.id.clone(), ActorRole::Admin, Purpose::Operations, None);
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    assert!(matches!(
+        app.state
+            .vault
+            .open(&mut tx, &plain, &note(&ana.id), &ana_note)
+            .await,
+        Err(VaultError::NotPermitted)
+    ));
+    let forged = AccessContext::emergency(root.id.clone(), "no-such-grant".into(), None);
+    assert!(matches!(
+        app.state
+            .vault
+            .open(&mut tx, &forged, &note(&ana.id), &ana_note)
+            .await,
+        Err(VaultError::NotPermitted)
+    ));
+    tx.rollback().await.unwrap();
+
+    let mut admin = app.session_client(&root, SessionLevel::Mfa).await;
+    let short = admin
+        .post_form(
+            "/admin/emergency",
+            &[
+                ("client_email", "ana@example.org"),
+                ("reason", "urgent"),
+                ("minutes", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(short.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(short.body.contains("the client will read it"));
+    let long = admin.json(Method::POST, "/api/v1/admin/emergency-access", Some(json!({"client_email": "ana@example.org", "reason": "x".repeat(40), "minutes": 600}))).await;
+    assert_eq!(long.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let reason = "Police welfare check requested; need emergency contact details from intake";
+    let ok = admin
+        .post_form(
+            "/admin/emergency",
+            &[
+                ("client_email", "ana@example.org"),
+                ("reason", reason),
+                ("minutes", "30"),
+            ],
+        )
+        .await;
+    assert_eq!(ok.location(), Some("/admin?notice=granted"));
+    let grant = app
+        .state
+        .store
+        .emergency_grants_for_client(&ana.id)
+        .await
+        .unwrap()
+        .remove(0);
+    assert_eq!(grant.expires_at - grant.created_at, 30 * 60_000);
+
+    // The client and the treating therapist are told at once.
+    assert!(app
+        .mails_to("ana@example.org")
+        .await
+        .iter()
+        .any(|m| m.contains("Emergency access to your Rapport records") && m.contains(reason)));
+    assert!(app
+        .mails_to("lee@example.org")
+        .await
+        .iter()
+        .any(|m| m.contains("Emergency access to a client's records")));
+
+    // Under the grant the admin may open Ana's records, marked as emergency; not Ben's.
+    let ctx = AccessContext::emergency(root.id.clone(), grant.id.clone(), Some("req-e".into()));
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    assert_eq!(
+        app.state
+            .vault
+            .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+            .await
+            .unwrap()
+            .expose(),
+        "ana's note"
+    );
+    assert!(matches!(
+        app.state
+            .vault
+            .open(&mut tx, &ctx, &note(&ben.id), &ben_note)
+            .await,
+        Err(VaultError::NotPermitted)
+    ));
+    tx.commit().await.unwrap();
+
+    let mut client = app.session_client(&ana, SessionLevel::Password).await;
+    let page = client.get("/privacy").await;
+    let alert = page
+        .body
+        .split("<div class=\"emergency\" role=\"alert\">")
+        .nth(1)
+        .expect("a prominent emergency notice");
+    assert!(
+        alert.contains("root (administrator) was given emergency access") && alert.contains(reason)
+    );
+    assert!(
+        alert.contains("Emergency access: root (administrator) read your notes in an emergency")
+    );
+    let log = client
+        .json(Method::GET, "/api/v1/me/access-log", None)
+        .await
+        .json();
+    assert_eq!(log[0]["emergency"], true);
+    assert_eq!(log[0]["purpose"], "emergency");
+    assert_eq!(
+        client
+            .json(Method::GET, "/api/v1/me/emergency-access", None)
+            .await
+            .json()
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Ending the grant (or its expiry) closes the door again.
+    let end = admin
+        .post_form(&format!("/admin/emergency/{}/end", grant.id), &[])
+        .await;
+    assert_eq!(end.location(), Some("/admin?notice=ended"));
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    assert!(matches!(
+        app.state
+            .vault
+            .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+            .await,
+        Err(VaultError::NotPermitted)
+    ));
+    tx.rollback().await.unwrap();
+}
