@@ -76,6 +76,60 @@ impl KeyFiles {
         self.dir.join("kek")
     }
 
+    /// The key a rotation in progress is moving to.
+    pub fn next_kek_path(&self) -> PathBuf {
+        self.dir.join("kek.next")
+    }
+
+    pub fn previous_kek_path(&self) -> PathBuf {
+        self.dir.join("kek.previous")
+    }
+
+    /// Every key a running server may meet: the previous (after a rotation), the current
+    /// and the next (during one), newest last. With `RAPPORT_KEK` set, just that key.
+    pub fn load_ring(&self) -> Result<Vec<KeyEncryptionKey>> {
+        let current = self.load_or_create_kek()?;
+        if std::env::var(KEK_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+            return Ok(vec![current]);
+        }
+        let mut ring = Vec::new();
+        if let Some(text) = read_private(&self.previous_kek_path())? {
+            ring.push(KeyEncryptionKey::from_base64(&text)?);
+        }
+        ring.push(current);
+        if let Some(text) = read_private(&self.next_kek_path())? {
+            ring.push(KeyEncryptionKey::from_base64(&text)?);
+        }
+        Ok(ring)
+    }
+
+    /// The rotation target: `kek.next` if a rotation was interrupted, else a new one.
+    pub fn load_or_create_next(&self) -> Result<KeyEncryptionKey> {
+        if std::env::var(KEK_ENV).is_ok_and(|v| !v.trim().is_empty()) {
+            return Err(VaultError::Kek(format!(
+                "{KEK_ENV} is set; rotate by moving to key files (unset {KEK_ENV} and put the key in {})",
+                self.kek_path().display()
+            )));
+        }
+        if let Some(text) = read_private(&self.next_kek_path())? {
+            return KeyEncryptionKey::from_base64(&text);
+        }
+        let next = KeyEncryptionKey::generate();
+        write_private(&self.next_kek_path(), &next.to_base64())?;
+        Ok(next)
+    }
+
+    /// Makes `kek.next` the current key, keeping the old one as `kek.previous`.
+    pub fn promote_next(&self) -> Result<()> {
+        let previous = self.previous_kek_path();
+        if previous.exists() {
+            std::fs::remove_file(&previous)?;
+        }
+        std::fs::rename(self.kek_path(), &previous)?;
+        std::fs::rename(self.next_kek_path(), self.kek_path())?;
+        Ok(())
+    }
+
     pub fn signer_path(&self) -> PathBuf {
         self.dir.join("audit-signing.key")
     }
@@ -101,15 +155,6 @@ impl KeyFiles {
                 Ok(kek)
             }
         }
-    }
-
-    /// Writes `kek` as the key file (for rotation), keeping the old one as `kek.previous`.
-    pub fn replace_kek(&self, kek: &KeyEncryptionKey) -> Result<()> {
-        let path = self.kek_path();
-        if path.exists() {
-            std::fs::rename(&path, self.dir.join("kek.previous"))?;
-        }
-        write_private(&path, &kek.to_base64())
     }
 
     pub fn load_or_create_signer(&self) -> Result<SigningKey> {

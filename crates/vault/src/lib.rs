@@ -8,6 +8,7 @@ pub mod access;
 pub mod chain;
 pub mod kek;
 mod keys;
+mod ring;
 mod seal;
 
 pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind};
@@ -61,14 +62,14 @@ impl std::fmt::Debug for Clinical {
 /// Sealing and opening of clinical content, and the access log.
 #[derive(Clone)]
 pub struct Vault {
-    kek: Arc<KeyEncryptionKey>,
+    ring: Arc<ring::KeyRing>,
     signer: Arc<SigningKey>,
 }
 
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vault")
-            .field("kek_id", &self.kek.id())
+            .field("kek_id", &self.ring.newest().id())
             .finish()
     }
 }
@@ -76,21 +77,37 @@ impl std::fmt::Debug for Vault {
 impl Vault {
     pub fn new(kek: KeyEncryptionKey, signer: SigningKey) -> Self {
         Self {
-            kek: Arc::new(kek),
+            ring: Arc::new(ring::KeyRing::fixed(kek)),
             signer: Arc::new(signer),
         }
     }
 
-    /// Loads (or on first run creates) the keys under `files`.
+    /// Loads (or on first run creates) the keys under `files`, following rotations.
     pub fn from_files(files: &KeyFiles) -> Result<Self> {
-        Ok(Self::new(
-            files.load_or_create_kek()?,
-            files.load_or_create_signer()?,
-        ))
+        Ok(Self {
+            ring: Arc::new(ring::KeyRing::from_files(files)?),
+            signer: Arc::new(files.load_or_create_signer()?),
+        })
     }
 
+    /// Moves every data key under a new key-encryption key (`rapport keys rotate`), while
+    /// servers keep running; resumable; then makes the new key current. Returns how many
+    /// data keys were re-wrapped.
+    pub async fn rotate(
+        store: &rapport_store::Store,
+        files: &KeyFiles,
+        progress: &dyn Fn(u64, u64),
+    ) -> Result<u64> {
+        let ring = ring::KeyRing::from_files(files)?;
+        let target = files.load_or_create_next()?;
+        let moved = keys::rewrap_all(store, &ring, &target, progress).await?;
+        files.promote_next()?;
+        Ok(moved)
+    }
+
+    /// The id of the key new data keys are wrapped with.
     pub fn kek_id(&self) -> String {
-        self.kek.id()
+        self.ring.newest().id()
     }
 
     /// Seals `plaintext` for the record at `at` (inside a transaction from
@@ -104,7 +121,7 @@ impl Vault {
         plaintext: &str,
     ) -> Result<Vec<u8>> {
         ctx.permit(conn, at.client).await?;
-        let dek = keys::data_key(conn, &self.kek, at.client, true).await?;
+        let dek = keys::data_key(conn, &self.ring, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
         chain::record(conn, ctx, at, Action::Write).await?;
         Ok(sealed)
@@ -119,7 +136,7 @@ impl Vault {
         sealed: &[u8],
     ) -> Result<Clinical> {
         ctx.permit(conn, at.client).await?;
-        let dek = keys::data_key(conn, &self.kek, at.client, false).await?;
+        let dek = keys::data_key(conn, &self.ring, at.client, false).await?;
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;
         chain::record(conn, ctx, at, Action::Read).await?;

@@ -467,3 +467,79 @@ fn key_files_are_private_and_refused_when_readable_by_others() {
     assert!(err.to_string().contains("chmod 600"));
     assert!(KeyEncryptionKey::from_base64("too-short").is_err());
 }
+
+store_test!(
+    keys_rotate_while_a_server_runs_and_resume_after_interruption,
+    |store| {
+        let dir = std::env::temp_dir().join(format!("rapport-rotate-{}", rapport_store::new_id()));
+        let files = KeyFiles::new(&dir);
+        let server = Vault::from_files(&files).unwrap();
+        let old_id = server.kek_id();
+        let mut sealed = Vec::new();
+        for i in 0..30 {
+            let client = UserId(format!("c{i}"));
+            let s = seal(
+                &store,
+                &server,
+                &therapist(),
+                &at(&client, "n"),
+                &format!("note {i}"),
+            )
+            .await;
+            sealed.push((client, s));
+        }
+        // A rotation that died after choosing its new key: a server started now wraps new
+        // clients' keys under it, and everything still opens.
+        let next_id = files.load_or_create_next().unwrap().id();
+        let late_starter = Vault::from_files(&files).unwrap();
+        assert_eq!(late_starter.kek_id(), next_id);
+        let newcomer = UserId("newcomer".into());
+        let newcomer_note = seal(
+            &store,
+            &late_starter,
+            &therapist(),
+            &at(&newcomer, "n"),
+            "new",
+        )
+        .await;
+
+        let calls = std::sync::Mutex::new(Vec::new());
+        let moved = Vault::rotate(&store, &files, &|done, total| {
+            calls.lock().unwrap().push((done, total))
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            moved, 30,
+            "the resumed rotation moves what was left, and only that"
+        );
+        assert_eq!(
+            calls.lock().unwrap().last(),
+            Some(&(30, 30)),
+            "progress reaches the end"
+        );
+        let ids: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT kek_id FROM client_keys")
+            .fetch_all(store.pool())
+            .await
+            .unwrap();
+        assert_eq!(ids, vec![(next_id.clone(),)]);
+        assert!(files.previous_kek_path().exists() && !files.next_kek_path().exists());
+        assert_ne!(old_id, next_id);
+
+        // The server that started before the rotation still opens everything (it reloads the
+        // key files when it meets the new key id), and so does one started after.
+        for v in [&server, &Vault::from_files(&files).unwrap()] {
+            for (client, s) in &sealed {
+                assert!(open(&store, v, &therapist(), &at(client, "n"), s)
+                    .await
+                    .is_ok());
+            }
+            assert_eq!(
+                open(&store, v, &therapist(), &at(&newcomer, "n"), &newcomer_note)
+                    .await
+                    .unwrap(),
+                "new"
+            );
+        }
+    }
+);

@@ -1,0 +1,58 @@
+//! The set of key-encryption keys a vault knows: normally one; during a rotation the old
+//! and the new. New data keys are wrapped with the newest; existing ones are unwrapped with
+//! whichever key their row names. When a row names a key the ring lacks (a rotation ran
+//! while this server was up), the ring reloads from the key files once.
+
+use crate::kek::{KeyEncryptionKey, KeyFiles};
+use crate::{Result, VaultError};
+use std::sync::{Arc, RwLock};
+
+pub(crate) struct KeyRing {
+    keys: RwLock<Vec<Arc<KeyEncryptionKey>>>,
+    files: Option<KeyFiles>,
+}
+
+impl KeyRing {
+    pub(crate) fn fixed(kek: KeyEncryptionKey) -> Self {
+        Self {
+            keys: RwLock::new(vec![Arc::new(kek)]),
+            files: None,
+        }
+    }
+
+    pub(crate) fn from_files(files: &KeyFiles) -> Result<Self> {
+        let keys = files.load_ring()?;
+        Ok(Self {
+            keys: RwLock::new(keys.into_iter().map(Arc::new).collect()),
+            files: Some(files.clone()),
+        })
+    }
+
+    /// The key new data keys are wrapped with.
+    pub(crate) fn newest(&self) -> Arc<KeyEncryptionKey> {
+        let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+        keys.last()
+            .cloned()
+            .unwrap_or_else(|| Arc::new(KeyEncryptionKey::generate()))
+    }
+
+    /// The key with this id, reloading the key files once if it is unknown.
+    pub(crate) fn by_id(&self, id: &str) -> Result<Arc<KeyEncryptionKey>> {
+        let find = |keys: &Vec<Arc<KeyEncryptionKey>>| keys.iter().find(|k| k.id() == id).cloned();
+        if let Some(k) = find(&self.keys.read().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(k);
+        }
+        if let Some(files) = &self.files {
+            let reloaded: Vec<Arc<KeyEncryptionKey>> =
+                files.load_ring()?.into_iter().map(Arc::new).collect();
+            let found = find(&reloaded);
+            *self.keys.write().unwrap_or_else(|p| p.into_inner()) = reloaded;
+            if let Some(k) = found {
+                return Ok(k);
+            }
+        }
+        Err(VaultError::Kek(format!(
+            "a data key is wrapped by key {id}, which is not configured; restore that key file or finish `rapport keys rotate`"
+        )))
+    }
+}
