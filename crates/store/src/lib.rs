@@ -117,6 +117,9 @@ impl Store {
         };
         let pool = AnyPoolOptions::new()
             .max_connections(max)
+            // A ping before every checkout doubles the round trips of a one-query request;
+            // broken connections surface as errors on use and are replaced then.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(10))
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {

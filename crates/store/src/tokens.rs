@@ -1,6 +1,7 @@
 //! Personal API tokens (bearer) and single-use account tokens (e-mail verification,
 //! password reset). Only SHA-256 hashes of the secrets are stored.
 
+use crate::users::{User, UserRow};
 use crate::{new_id, now_ms, Result, Store, StoreError};
 use rapport_core::{TokenId, UserId};
 
@@ -10,6 +11,14 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+}
+
+#[derive(sqlx::FromRow)]
+struct TokenUserRow {
+    token_id: String,
+    token_last_used_at: Option<i64>,
+    #[sqlx(flatten)]
+    user: UserRow,
 }
 
 /// What a single-use account token is for.
@@ -55,29 +64,30 @@ impl Store {
         })
     }
 
-    /// The owner of a live bearer token, recording its use.
-    pub async fn api_token_owner(&self, token_hash: &str) -> Result<Option<(TokenId, UserId)>> {
-        let row: Option<(String, String)> = sqlx::query_as(
-            "SELECT id, user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
-        )
+    /// The live bearer token and its owner in one query, recording its use at most once
+    /// a minute so that hot API paths do not write (and take SQLite's write lock) per call.
+    pub async fn api_token_owner(&self, token_hash: &str) -> Result<Option<(TokenId, User)>> {
+        let row: Option<TokenUserRow> = sqlx::query_as(&format!(
+            "SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, {} \
+             FROM api_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.erased_at IS NULL",
+            crate::users::USER_COLUMNS_U
+        ))
         .bind(token_hash)
         .fetch_optional(self.pool())
         .await?;
-        let Some((id, user)) = row else {
+        let Some(row) = row else {
             return Ok(None);
         };
-        // Coarse last-use stamp (per minute) keeps hot API paths from writing on every call.
         let now = now_ms();
-        sqlx::query(
-            "UPDATE api_tokens SET last_used_at = $2 WHERE id = $1 \
-             AND (last_used_at IS NULL OR last_used_at < $3)",
-        )
-        .bind(&id)
-        .bind(now)
-        .bind(now - 60_000)
-        .execute(self.pool())
-        .await?;
-        Ok(Some((TokenId(id), UserId(user))))
+        if row.token_last_used_at.is_none_or(|t| now - t > 60_000) {
+            sqlx::query("UPDATE api_tokens SET last_used_at = $2 WHERE id = $1")
+                .bind(&row.token_id)
+                .bind(now)
+                .execute(self.pool())
+                .await?;
+        }
+        Ok(Some((TokenId(row.token_id), User::from(row.user))))
     }
 
     pub async fn api_tokens(&self, user: &UserId) -> Result<Vec<ApiToken>> {

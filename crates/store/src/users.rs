@@ -30,7 +30,7 @@ impl User {
 }
 
 #[derive(sqlx::FromRow)]
-struct UserRow {
+pub(crate) struct UserRow {
     id: String,
     email: String,
     display_name: String,
@@ -63,6 +63,10 @@ impl From<UserRow> for User {
 
 const USER_COLUMNS: &str = "id, email, display_name, pronouns, time_zone, role, \
      email_verified_at, totp_enabled_at, created_at, erased_at";
+
+/// The same columns qualified with `u.`, for joins.
+pub(crate) const USER_COLUMNS_U: &str = "u.id, u.email, u.display_name, u.pronouns, u.time_zone, \
+     u.role, u.email_verified_at, u.totp_enabled_at, u.created_at, u.erased_at";
 
 /// What sign-up (or an operator) supplies for a new account.
 pub struct NewUser<'a> {

@@ -175,7 +175,8 @@ store_test!(api_tokens_belong_to_their_owner, |store| {
             .await
             .unwrap()
             .unwrap()
-            .1,
+            .1
+            .id,
         ana.id
     );
     assert!(matches!(

@@ -101,14 +101,9 @@ async fn identify(state: &AppState, headers: &axum::http::HeaderMap) -> Result<I
             .map(str::trim)
             .filter(|t| !t.is_empty())
             .ok_or(AppError::Unauthenticated)?;
-        let (token_id, user_id) = state
+        let (token_id, user) = state
             .store
             .api_token_owner(&token_hash(token))
-            .await?
-            .ok_or(AppError::Unauthenticated)?;
-        let user = state
-            .store
-            .user(&user_id)
             .await?
             .ok_or(AppError::Unauthenticated)?;
         return Ok(Identity(Some(Actor {

@@ -17,6 +17,13 @@ pub struct CsrfToken(pub String);
 
 /// Middleware: makes sure every visitor has a CSRF cookie, issuing one if needed.
 pub async fn ensure_cookie(mut req: Request, next: Next) -> Response {
+    // Programs with a bearer token have no use for a CSRF cookie: skip making one.
+    if req
+        .headers()
+        .contains_key(axum::http::header::AUTHORIZATION)
+    {
+        return next.run(req).await;
+    }
     let existing = cookie_value(req.headers(), CSRF_COOKIE).filter(|t| t.len() >= 32);
     let (token, fresh) = match existing {
         Some(t) => (t, false),
