@@ -2,6 +2,9 @@
 //! `migrate` applies database migrations, `admin create-user` bootstraps accounts.
 
 mod audit;
+mod backup;
+mod coach;
+mod keys;
 mod logging;
 
 use anyhow::{bail, Context, Result};
@@ -33,6 +36,43 @@ enum Command {
     /// The tamper-evident log of access to clinical content.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// The operator's encryption keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Write a consistent snapshot of the database while the server runs (keys are not
+    /// included: back up DATA_DIR/keys separately).
+    Backup(BackupArgs),
+    /// Check a backup (integrity, migrations, the access log's chain and signatures) and,
+    /// only if it passes, replace the database with it. Stop the server first.
+    Restore(RestoreArgs),
+    /// Train and evaluate the empathy coach's learned model.
+    #[command(subcommand)]
+    Coach(coach::CoachCommand),
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// Re-wrap every client's data key under a new key-encryption key, with a progress
+    /// bar. Safe while servers run; safe to interrupt and run again.
+    Rotate(DbArgs),
+}
+
+#[derive(Args)]
+struct BackupArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The file to write (must not exist).
+    #[arg(long)]
+    out: PathBuf,
+}
+
+#[derive(Args)]
+struct RestoreArgs {
+    #[command(flatten)]
+    db: DbArgs,
+    /// The backup file to restore from.
+    #[arg(long)]
+    from: PathBuf,
 }
 
 #[derive(Subcommand)]
@@ -100,6 +140,11 @@ struct ServeArgs {
     /// Default: the US 988 Suicide & Crisis Lifeline.
     #[arg(long, env = "RAPPORT_CRISIS_LINES")]
     crisis_lines: Option<PathBuf>,
+    /// A trained empathy-coach model file (`rapport coach train`). Without one the coach
+    /// runs its rules only. The model's training data is licensed for non-commercial
+    /// research only; see the README.
+    #[arg(long, env = "RAPPORT_COACH_MODEL")]
+    coach_model: Option<PathBuf>,
     /// Years a client's clinical records are kept after they ask to be erased (the law
     /// where you practise decides; 7 is common). Their key is destroyed afterwards.
     #[arg(long, env = "RAPPORT_RETENTION_YEARS", default_value_t = 7)]
@@ -152,6 +197,25 @@ async fn main() -> Result<()> {
             Ok(())
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(args).await,
+        Command::Coach(cmd) => coach::run(cmd),
+        Command::Keys(KeysCommand::Rotate(db)) => {
+            logging::init(logging::Format::Text);
+            let store = open_store(&db).await?;
+            keys::rotate(
+                &store,
+                &rapport_vault::KeyFiles::new(db.data_dir.join("keys")),
+            )
+            .await
+        }
+        Command::Backup(args) => {
+            logging::init(logging::Format::Text);
+            let store = open_store(&args.db).await?;
+            backup::backup(&store, &args.db.url(), &args.out).await
+        }
+        Command::Restore(args) => {
+            logging::init(logging::Format::Text);
+            backup::restore(&args.db.url(), &args.db.data_dir, &args.from).await
+        }
         Command::Audit(AuditCommand::Verify(db)) => {
             logging::init(logging::Format::Text);
             let store = open_store(&db).await?;
@@ -231,7 +295,10 @@ async fn serve(args: ServeArgs) -> Result<()> {
         .with_context(|| format!("listening on {}", args.listen))?;
     let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir()))
         .context("loading the encryption keys")?;
-    let state = rapport_server::AppState::new(store, config, vault);
+    let coach = rapport_coach::Coach::load(args.coach_model.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))
+        .context("loading the coach model")?;
+    let state = rapport_server::AppState::with_coach(store, config, vault, coach);
     println!("Rapport is running at {base_url}");
     println!(
         "Database: {} ({})",

@@ -401,3 +401,137 @@ fn keys_are_created_private_and_a_readable_key_stops_the_server() {
         "{err}"
     );
 }
+
+#[test]
+fn backups_round_trip_and_a_tampered_backup_is_refused() {
+    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
+    let dir = temp_dir("backup");
+    assert!(rapport()
+        .args(["migrate", "--data-dir"])
+        .arg(&dir)
+        .status()
+        .unwrap()
+        .success());
+    let db_url = format!("sqlite://{}", dir.join("rapport.db").display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let canary = "canary-backup-clinical-7f3q";
+    let seal_notes = |n: usize| {
+        rt.block_on(async {
+            let store = rapport_store::Store::open(&db_url).await.unwrap();
+            let vault = Vault::from_files(&KeyFiles::new(dir.join("keys"))).unwrap();
+            let ctx = AccessContext::person(
+                rapport_core::UserId("t1".into()),
+                ActorRole::Therapist,
+                Purpose::Treatment,
+                None,
+            );
+            for i in 0..n {
+                let client = rapport_core::UserId(format!("c{i}"));
+                let at = Locator {
+                    client: &client,
+                    kind: RecordKind::Note,
+                    table: "notes",
+                    row_id: "n",
+                    field: "body",
+                };
+                let mut tx = store.begin_write().await.unwrap();
+                vault.seal(&mut tx, &ctx, &at, canary).await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            let mut conn = store.pool().acquire().await.unwrap();
+            vault.checkpoint(&mut conn).await.unwrap();
+            drop(conn);
+            store.close().await;
+        })
+    };
+    seal_notes(5);
+    let backup = dir.join("backup.db");
+    let out = rapport()
+        .args(["backup", "--data-dir"])
+        .arg(&dir)
+        .arg("--out")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let bytes = std::fs::read(&backup).unwrap();
+    assert!(
+        !bytes.windows(canary.len()).any(|w| w == canary.as_bytes()),
+        "the backup holds no plaintext"
+    );
+
+    seal_notes(3); // the live database moves on
+                   // A tampered copy is refused and replaces nothing.
+    let tampered = dir.join("tampered.db");
+    std::fs::copy(&backup, &tampered).unwrap();
+    rt.block_on(async {
+        let s = rapport_store::Store::connect(&format!("sqlite://{}", tampered.display()))
+            .await
+            .unwrap();
+        sqlx::query("UPDATE access_events SET actor_id = 'someone-else' WHERE seq = 2")
+            .execute(s.pool())
+            .await
+            .unwrap();
+        s.close().await;
+    });
+    let refused = rapport()
+        .args(["restore", "--data-dir"])
+        .arg(&dir)
+        .arg("--from")
+        .arg(&tampered)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("broken at event #2"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+    let verify = rapport()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("intact: 8 events"),
+        "live data untouched"
+    );
+
+    let restored = rapport()
+        .args(["restore", "--data-dir"])
+        .arg(&dir)
+        .arg("--from")
+        .arg(&backup)
+        .output()
+        .unwrap();
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let verify = rapport()
+        .args(["audit", "verify", "--data-dir"])
+        .arg(&dir)
+        .output()
+        .unwrap();
+    assert!(verify.status.success());
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("intact: 5 events, 1 signed checkpoints"),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+    let garbage = dir.join("garbage.db");
+    std::fs::write(&garbage, "not a database").unwrap();
+    let out = rapport()
+        .args(["restore", "--data-dir"])
+        .arg(&dir)
+        .arg("--from")
+        .arg(&garbage)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("is not an SQLite database"));
+}

@@ -10,6 +10,8 @@
 
 pub mod feedback;
 pub mod model;
+mod review;
 pub mod rules;
 
-pub use feedback::{EmpathyLevels, Feedback, Finding, FindingKind, Level, Span};
+pub use feedback::{EmpathyLevels, Feedback, Finding, FindingKind, Level, MechanismResult, Span};
+pub use review::{Coach, MAX_INPUT, NO_MODEL};

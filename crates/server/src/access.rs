@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 pub const ALL_ROLES: &[Role] = &[Role::Client, Role::Therapist, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];
 pub const CLIENTS: &[Role] = &[Role::Client];
+pub const THERAPISTS: &[Role] = &[Role::Therapist];
 
 /// Kinds of record whose routes carry an `{id}` that must belong to the actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -5,6 +5,7 @@ pub mod access;
 pub mod accounts;
 pub mod api;
 pub mod auth;
+pub mod coach;
 pub mod config;
 pub mod consent;
 pub mod demo;
@@ -26,7 +27,7 @@ pub use access::{Access, RouteInfo};
 pub use config::Config;
 pub use state::AppState;
 
-use access::{Routes, ADMIN, ALL_ROLES, CLIENTS};
+use access::{Routes, ADMIN, ALL_ROLES, CLIENTS, THERAPISTS};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -110,6 +111,10 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
         .add(M::POST, "/consents/{key}/withdraw", Roles(CLIENTS), post(web::consents::withdraw))
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
+        .add(M::GET, "/coach", Roles(THERAPISTS), get(web::coach::page))
+        .add(M::POST, "/coach", Roles(THERAPISTS), post(web::coach::check))
+        .add(M::POST, "/coach/opt-in", Roles(THERAPISTS), post(web::coach::opt_in))
+        .add(M::POST, "/coach/opt-out", Roles(THERAPISTS), post(web::coach::opt_out))
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
         .add(M::POST, "/admin/emergency", Roles(ADMIN), post(adm::grant_emergency))
@@ -143,6 +148,9 @@ fn routes(state: AppState) -> Routes {
         .add(M::DELETE, "/api/v1/consents/{key}/signature", Roles(CLIENTS), delete(api::consents::withdraw))
         .add(M::GET, "/api/v1/me/emergency-access", Roles(CLIENTS), get(api::accounts::emergency_grants))
         .add(M::POST, "/api/v1/admin/emergency-access", Roles(ADMIN), post(api::admin::grant_emergency))
+        .add(M::POST, "/api/v1/coach/review", Roles(THERAPISTS), post(api::coach::review))
+        .add(M::PUT, "/api/v1/coach/opt-in", Roles(THERAPISTS), put(api::coach::opt_in))
+        .add(M::DELETE, "/api/v1/coach/opt-in", Roles(THERAPISTS), delete(api::coach::opt_out))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
         .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }

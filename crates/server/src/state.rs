@@ -18,6 +18,8 @@ pub struct Shared {
     pub vault: Vault,
     pub config: Config,
     pub metrics: Metrics,
+    /// The empathy coach for therapists' drafts (rules, plus the model if configured).
+    pub coach: rapport_coach::Coach,
     /// Poked when mail is queued so the worker sends it without waiting for its next poll.
     pub mail_wakeup: Notify,
 }
@@ -30,10 +32,21 @@ impl std::ops::Deref for AppState {
 }
 
 impl AppState {
+    /// A state whose coach runs its rules only.
     pub fn new(store: Store, config: Config, vault: Vault) -> Self {
+        Self::with_coach(store, config, vault, rapport_coach::Coach::rules_only())
+    }
+
+    pub fn with_coach(
+        store: Store,
+        config: Config,
+        vault: Vault,
+        coach: rapport_coach::Coach,
+    ) -> Self {
         Self(Arc::new(Shared {
             store,
             vault,
+            coach,
             config,
             metrics: Metrics::default(),
             mail_wakeup: Notify::new(),

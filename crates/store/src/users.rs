@@ -18,6 +18,8 @@ pub struct User {
     pub totp_enabled_at: Option<i64>,
     pub created_at: i64,
     pub erased_at: Option<i64>,
+    /// When the therapist turned the empathy coach on (it is off by default).
+    pub coach_enabled_at: Option<i64>,
 }
 
 impl User {
@@ -41,6 +43,7 @@ pub(crate) struct UserRow {
     totp_enabled_at: Option<i64>,
     created_at: i64,
     erased_at: Option<i64>,
+    coach_enabled_at: Option<i64>,
 }
 
 impl From<UserRow> for User {
@@ -57,16 +60,17 @@ impl From<UserRow> for User {
             totp_enabled_at: r.totp_enabled_at,
             created_at: r.created_at,
             erased_at: r.erased_at,
+            coach_enabled_at: r.coach_enabled_at,
         }
     }
 }
 
 const USER_COLUMNS: &str = "id, email, display_name, pronouns, time_zone, role, \
-     email_verified_at, totp_enabled_at, created_at, erased_at";
+     email_verified_at, totp_enabled_at, created_at, erased_at, coach_enabled_at";
 
 /// The same columns qualified with `u.`, for joins.
 pub(crate) const USER_COLUMNS_U: &str = "u.id, u.email, u.display_name, u.pronouns, u.time_zone, \
-     u.role, u.email_verified_at, u.totp_enabled_at, u.created_at, u.erased_at";
+     u.role, u.email_verified_at, u.totp_enabled_at, u.created_at, u.erased_at, u.coach_enabled_at";
 
 /// What sign-up (or an operator) supplies for a new account.
 pub struct NewUser<'a> {
@@ -315,6 +319,18 @@ impl Store {
         .fetch_one(self.pool())
         .await?;
         Ok(n)
+    }
+
+    /// Turns the empathy coach on or off for a therapist.
+    pub async fn set_coach_enabled(&self, id: &UserId, on: bool) -> Result<()> {
+        let now = now_ms();
+        sqlx::query("UPDATE users SET coach_enabled_at = $2, updated_at = $3 WHERE id = $1")
+            .bind(id.as_str())
+            .bind(on.then_some(now))
+            .bind(now)
+            .execute(self.pool())
+            .await?;
+        Ok(())
     }
 
     /// Accounts for the admin console, newest first.

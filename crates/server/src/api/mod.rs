@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod admin;
+pub mod coach;
 pub mod consents;
 pub mod openapi;
 

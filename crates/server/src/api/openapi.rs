@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use super::{accounts, admin, consents};
+use super::{accounts, admin, coach, consents};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -15,6 +15,7 @@ use utoipa::{Modify, OpenApi};
         accounts::revoke_token, accounts::access_log, accounts::access_log_fhir, accounts::export_json, accounts::export_fhir,
         accounts::erasure_plan, accounts::erase, accounts::emergency_grants,
         consents::list, consents::sign, consents::withdraw,
+        coach::review, coach::opt_in, coach::opt_out,
         admin::users, admin::security_events, admin::grant_emergency,
     ),
     modifiers(&Security),

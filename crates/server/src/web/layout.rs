@@ -47,6 +47,8 @@ impl PageCtx {
                 links = vec![("/account/mfa", "Set up two-step verification")];
             } else if a.role() == Role::Admin {
                 links.push(("/admin", "Admin"));
+            } else if a.role() == Role::Therapist {
+                links.push(("/coach", "Reply coach"));
             } else if a.role() == Role::Client {
                 links.push(("/consents", "Consents"));
                 links.push(("/privacy", "Privacy"));

@@ -2,6 +2,7 @@
 
 pub mod account;
 pub mod admin;
+pub mod coach;
 pub mod consents;
 pub mod layout;
 pub mod pages;

@@ -32,6 +32,13 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
     let client = app.user("client@example.org", Role::Client).await;
     let admin = app.user("admin@example.org", Role::Admin).await;
     app.enable_totp(&admin).await;
+    let therapist = app.user("therapist@example.org", Role::Therapist).await;
+    app.enable_totp(&therapist).await;
+    app.state
+        .store
+        .set_coach_enabled(&therapist.id, true)
+        .await
+        .unwrap();
     let doc = app.client().get("/api/v1/openapi.json").await.json();
     let mut covered = 0;
     for route in route_table(&app.state) {
@@ -50,6 +57,9 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
                     c
                 }
                 Access::PendingMfa => app.session_client(&admin, SessionLevel::PendingMfa).await,
+                Access::Roles(r) if r == [Role::Therapist] => {
+                    app.session_client(&therapist, SessionLevel::Mfa).await
+                }
                 Access::Roles(r) if !r.contains(&Role::Client) => {
                     app.session_client(&admin, SessionLevel::Mfa).await
                 }
@@ -214,6 +224,8 @@ async fn every_web_form_refuses_oversized_and_garbled_bodies() {
     let client = app.user("client@example.org", Role::Client).await;
     let admin = app.user("admin@example.org", Role::Admin).await;
     app.enable_totp(&admin).await;
+    let therapist = app.user("therapist@example.org", Role::Therapist).await;
+    app.enable_totp(&therapist).await;
     let mut covered = 0;
     for route in route_table(&app.state) {
         if route.method != Method::POST || route.path.starts_with("/api/") {
@@ -227,6 +239,9 @@ async fn every_web_form_refuses_oversized_and_garbled_bodies() {
         ] {
             let mut c = match route.access {
                 Access::PendingMfa => app.session_client(&admin, SessionLevel::PendingMfa).await,
+                Access::Roles(r) if r == [Role::Therapist] => {
+                    app.session_client(&therapist, SessionLevel::Mfa).await
+                }
                 Access::Roles(r) if !r.contains(&Role::Client) => {
                     app.session_client(&admin, SessionLevel::Mfa).await
                 }

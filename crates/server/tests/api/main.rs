@@ -4,6 +4,7 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod coach;
 mod consents;
 mod emergency;
 mod helpers;
