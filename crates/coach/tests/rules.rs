@@ -106,16 +106,20 @@ fn evaluate(file: &str, min_support: usize) -> Vec<String> {
         }
     }
 
+    // Plain text for CI logs (one line per label, as `.ci/run` greps them) and Markdown
+    // for the README.
     let mut table = String::new();
-    writeln!(
-        table,
-        "Rules on eval/{file} ({} sentences, {} with no label)\n",
+    let mut markdown = String::new();
+    let title = format!(
+        "precision and recall on eval/{file} ({} sentences, {} with no label)",
         set.len(),
         unlabelled
-    )
-    .unwrap();
-    writeln!(table, "| label | support | precision | recall |").unwrap();
-    writeln!(table, "|---|---:|---:|---:|").unwrap();
+    );
+    writeln!(table, "{title}").unwrap();
+    writeln!(table, "label              support  precision  recall").unwrap();
+    writeln!(markdown, "{title}\n").unwrap();
+    writeln!(markdown, "| label | support | precision | recall |").unwrap();
+    writeln!(markdown, "|---|---:|---:|---:|").unwrap();
     let mut failures = Vec::new();
     for (_, name) in LABELS {
         let c = &counts[name];
@@ -124,6 +128,11 @@ fn evaluate(file: &str, min_support: usize) -> Vec<String> {
         let recall = ratio(c.tp, support);
         writeln!(
             table,
+            "  {name:<17} {support:>6}  {precision:>9.3}  {recall:>6.3}"
+        )
+        .unwrap();
+        writeln!(
+            markdown,
             "| {name} | {support} | {precision:.3} | {recall:.3} |"
         )
         .unwrap();
@@ -138,7 +147,7 @@ fn evaluate(file: &str, min_support: usize) -> Vec<String> {
             ));
         }
     }
-    println!("{table}");
+    println!("\n{table}");
     for (_, name) in LABELS {
         let c = &counts[name];
         for s in &c.false_positives {
@@ -151,7 +160,10 @@ fn evaluate(file: &str, min_support: usize) -> Vec<String> {
     println!();
     if let Some(dir) = option_env!("CARGO_TARGET_TMPDIR") {
         let stem = file.trim_end_matches(".jsonl");
-        let _ = std::fs::write(format!("{dir}/coach-{stem}-eval.txt"), &table);
+        let _ = std::fs::write(
+            format!("{dir}/coach-{stem}-eval.txt"),
+            format!("{table}\n{markdown}"),
+        );
     }
     failures
 }

@@ -18,6 +18,11 @@ pub async fn fresh_sqlite() -> Store {
 
 /// A migrated store on a new PostgreSQL database, or `None` when no server is configured.
 pub async fn fresh_postgres() -> Option<Store> {
+    fresh_postgres_with_url().await.map(|(store, _)| store)
+}
+
+/// As [`fresh_postgres`], with the new database's URL (for tools such as `pg_dump`).
+pub async fn fresh_postgres_with_url() -> Option<(Store, String)> {
     let base = std::env::var(POSTGRES_URL_VAR)
         .ok()
         .filter(|s| !s.is_empty())?;
@@ -32,11 +37,10 @@ pub async fn fresh_postgres() -> Option<Store> {
     admin.close().await;
     let mut url = url::Url::parse(&base).expect("RAPPORT_TEST_POSTGRES_URL is a URL");
     url.set_path(&name);
-    Some(
-        Store::open(url.as_str())
-            .await
-            .expect("open postgres test store"),
-    )
+    let store = Store::open(url.as_str())
+        .await
+        .expect("open postgres test store");
+    Some((store, url.to_string()))
 }
 
 /// The backend the server-level suites should use (`RAPPORT_TEST_BACKEND=postgres`).
