@@ -535,3 +535,74 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stderr).contains("is not an SQLite database"));
 }
+
+#[test]
+fn postgres_backups_round_trip_with_the_audit_chain_intact() {
+    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let Some((store, url)) = rt.block_on(rapport_store::testing::fresh_postgres_with_url()) else {
+        eprintln!("SKIPPED: PostgreSQL backup round trip (RAPPORT_TEST_POSTGRES_URL is unset)");
+        return;
+    };
+    let dir = temp_dir("pgbackup");
+    let seal = |n: usize| {
+        rt.block_on(async {
+            let vault = Vault::from_files(&KeyFiles::new(dir.join("keys"))).unwrap();
+            let ctx = AccessContext::person(
+                rapport_core::UserId("t1".into()),
+                ActorRole::Therapist,
+                Purpose::Treatment,
+                None,
+            );
+            for i in 0..n {
+                let client = rapport_core::UserId(format!("c{i}"));
+                let at = Locator {
+                    client: &client,
+                    kind: RecordKind::Message,
+                    table: "messages",
+                    row_id: "m",
+                    field: "body",
+                };
+                let mut tx = store.begin_write().await.unwrap();
+                vault.seal(&mut tx, &ctx, &at, "hello").await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            let mut conn = store.pool().acquire().await.unwrap();
+            vault.checkpoint(&mut conn).await.unwrap();
+        })
+    };
+    seal(4);
+    let run = |args: &[&str]| {
+        rapport()
+            .args(args)
+            .arg("--database-url")
+            .arg(&url)
+            .arg("--data-dir")
+            .arg(&dir)
+            .output()
+            .unwrap()
+    };
+    let backup = dir.join("pg.dump");
+    let out = run(&["backup", "--out", backup.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    seal(2);
+    assert!(String::from_utf8_lossy(&run(&["audit", "verify"]).stdout).contains("intact: 6 events"));
+    rt.block_on(store.close());
+    let restored = run(&["restore", "--from", backup.to_str().unwrap()]);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    let verify = run(&["audit", "verify"]);
+    assert!(verify.status.success());
+    assert!(
+        String::from_utf8_lossy(&verify.stdout).contains("intact: 4 events, 1 signed checkpoints"),
+        "{}",
+        String::from_utf8_lossy(&verify.stdout)
+    );
+}
