@@ -2,6 +2,7 @@
 //! by default, PostgreSQL for `postgres://`; both run the same SQL through sqlx's Any driver.
 
 pub mod consents;
+pub mod directory;
 pub mod emergency;
 pub mod erasure;
 pub mod outbox;

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Vault cost: p50/p99 of sealing/opening a 1 KiB value with and without an access event,
+# and records/s of plain vs sealed one-record write transactions, on SQLite (a fresh file
+# in a temp dir) and PostgreSQL (a fresh database, dropped afterwards).
+# Usage: bash bench/run-vault.sh [POSTGRES_SERVER_URL]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+pg="${1:-${RAPPORT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
+echo "Command: bash bench/run-vault.sh $pg"
+cargo build --release -q -p bench-vault
+bin="$CARGO_TARGET_DIR/release/bench-vault"
+
+dir="$(mktemp -d)"
+db="bench_vault_$$"
+cleanup() {
+  rm -rf "$dir"
+  psql -q "$pg" -c "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+
+echo; echo "### SQLite"
+"$bin" "sqlite://$dir/rapport.db" 3000 2000
+
+echo; echo "### PostgreSQL"
+psql -q "$pg" -c "CREATE DATABASE $db" >/dev/null
+"$bin" "${pg%/*}/$db" 2000 1000
