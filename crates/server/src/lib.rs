@@ -8,7 +8,9 @@ pub mod auth;
 pub mod coach;
 pub mod config;
 pub mod consent;
+pub mod credentials;
 pub mod demo;
+pub mod directory;
 pub mod emergency;
 pub mod erasure;
 pub mod error;
@@ -80,6 +82,8 @@ fn routes(state: AppState) -> Routes {
         // Web: public
         .add(M::GET, "/", Public, get(pubw::home))
         .add(M::GET, "/crisis", Public, get(pubw::crisis))
+        .add(M::GET, "/therapists", Public, get(web::directory::search))
+        .add(M::GET, "/therapists/{id}", Public, get(web::directory::profile))
         .add(M::GET, "/signup", Public, get(pubw::signup_form))
         .add(M::POST, "/signup", Public, post(pubw::signup))
         .add(M::GET, "/signup/check-email", Public, get(pubw::check_email))
@@ -111,6 +115,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
         .add(M::POST, "/consents/{key}/withdraw", Roles(CLIENTS), post(web::consents::withdraw))
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
+        .add(M::GET, "/therapist/licenses", Roles(THERAPISTS), get(web::credentials::mine))
+        .add(M::POST, "/therapist/licenses", Roles(THERAPISTS), post(web::credentials::submit))
         .add(M::GET, "/coach", Roles(THERAPISTS), get(web::coach::page))
         .add(M::POST, "/coach", Roles(THERAPISTS), post(web::coach::check))
         .add(M::POST, "/coach/opt-in", Roles(THERAPISTS), post(web::coach::opt_in))
@@ -118,6 +124,8 @@ fn routes(state: AppState) -> Routes {
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
         .add(M::POST, "/admin/emergency", Roles(ADMIN), post(adm::grant_emergency))
+        .add(M::GET, "/admin/licenses", Roles(ADMIN), get(web::credentials::queue))
+        .add(M::POST, "/admin/licenses/{license}/decision", Roles(ADMIN), post(web::credentials::decide))
         .add(M::POST, "/admin/emergency/{id}/end", Roles(ADMIN), post(adm::end_emergency))
         // API
         .add(M::GET, "/api/v1/openapi.json", Public, get(api::openapi::document))
@@ -151,6 +159,13 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/api/v1/coach/review", Roles(THERAPISTS), post(api::coach::review))
         .add(M::PUT, "/api/v1/coach/opt-in", Roles(THERAPISTS), put(api::coach::opt_in))
         .add(M::DELETE, "/api/v1/coach/opt-in", Roles(THERAPISTS), delete(api::coach::opt_out))
+        .add(M::GET, "/api/v1/therapists", Public, get(api::directory::search))
+        .add(M::GET, "/api/v1/therapists/{id}", Public, get(api::directory::profile))
+        .add(M::GET, "/api/v1/me/licenses", Roles(THERAPISTS), get(api::directory::my_licenses))
+        .add(M::POST, "/api/v1/me/licenses", Roles(THERAPISTS), post(api::directory::submit_license))
+        .add(M::PUT, "/api/v1/me/location", Roles(CLIENTS), put(api::directory::set_location))
+        .add(M::GET, "/api/v1/admin/licenses", Roles(ADMIN), get(api::directory::queue))
+        .add(M::POST, "/api/v1/admin/licenses/{license}/decision", Roles(ADMIN), post(api::directory::decide))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
         .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }

@@ -456,7 +456,7 @@ impl Store {
             ));
         }
         let words = q.text.as_deref().map(search_words).unwrap_or_default();
-        let mut rank = "0".to_string();
+        let mut rank: Option<String> = None;
         if !words.is_empty() {
             match self.backend() {
                 Backend::Sqlite => {
@@ -467,22 +467,22 @@ impl Store {
                         .join(" ");
                     let p = n(Bind::Text(query), &mut binds);
                     clauses.push(format!("p.user_id IN (SELECT user_id FROM therapist_search WHERE therapist_search MATCH {p})"));
-                    rank = format!("(SELECT -bm25(therapist_search) FROM therapist_search WHERE therapist_search MATCH {p} AND therapist_search.user_id = p.user_id)");
+                    rank = Some(format!("(SELECT -bm25(therapist_search) FROM therapist_search WHERE therapist_search MATCH {p} AND therapist_search.user_id = p.user_id)"));
                 }
                 Backend::Postgres => {
                     let p = n(Bind::Text(words.join(" ")), &mut binds);
                     clauses.push(format!(
                         "to_tsvector('simple', p.search_text) @@ plainto_tsquery('simple', {p})"
                     ));
-                    rank = format!("ts_rank(to_tsvector('simple', p.search_text), plainto_tsquery('simple', {p}))");
+                    rank = Some(format!("ts_rank(to_tsvector('simple', p.search_text), plainto_tsquery('simple', {p}))"));
                 }
             }
         }
         let filter = clauses.join(" AND ");
-        let order = if q.lowest_fee_first {
-            "p.fee_cents ASC, u.display_name ASC, p.user_id ASC".to_string()
-        } else {
-            format!("{rank} DESC, p.fee_cents ASC, p.user_id ASC")
+        // Best match is the text rank when there is text; otherwise (and to break ties) fee.
+        let order = match (&rank, q.lowest_fee_first) {
+            (Some(rank), false) => format!("{rank} DESC, p.fee_cents ASC, p.user_id ASC"),
+            _ => "p.fee_cents ASC, u.display_name ASC, p.user_id ASC".to_string(),
         };
         let limit = n(Bind::Int(q.limit), &mut binds);
         let offset = n(Bind::Int(q.offset), &mut binds);
@@ -517,14 +517,23 @@ async fn history(
     actor: Option<&str>,
     note: Option<&str>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO license_history (id, license_id, status, actor_id, note, at) VALUES ($1, $2, $3, $4, $5, $6)")
-        .bind(new_id())
-        .bind(license)
-        .bind(status)
-        .bind(actor)
-        .bind(note)
-        .bind(now_ms())
-        .execute(&mut *conn)
-        .await?;
+    // Changes within one millisecond must still sort in the order they happened.
+    let (last,): (Option<i64>,) =
+        sqlx::query_as("SELECT MAX(at) FROM license_history WHERE license_id = $1")
+            .bind(license)
+            .fetch_one(&mut *conn)
+            .await?;
+    let at = now_ms().max(last.map_or(0, |l| l + 1));
+    sqlx::query(
+        "INSERT INTO license_history (id, license_id, status, actor_id, note, at) VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(new_id())
+    .bind(license)
+    .bind(status)
+    .bind(actor)
+    .bind(note)
+    .bind(at)
+    .execute(&mut *conn)
+    .await?;
     Ok(())
 }

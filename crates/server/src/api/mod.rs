@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod admin;
 pub mod coach;
 pub mod consents;
+pub mod directory;
 pub mod openapi;
 
 use crate::error::AppError;

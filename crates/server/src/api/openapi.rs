@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use super::{accounts, admin, coach, consents};
+use super::{accounts, admin, coach, consents, directory};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -16,6 +16,8 @@ use utoipa::{Modify, OpenApi};
         accounts::erasure_plan, accounts::erase, accounts::emergency_grants,
         consents::list, consents::sign, consents::withdraw,
         coach::review, coach::opt_in, coach::opt_out,
+        directory::search, directory::profile, directory::my_licenses, directory::submit_license,
+        directory::queue, directory::decide, directory::set_location,
         admin::users, admin::security_events, admin::grant_emergency,
     ),
     modifiers(&Security),

@@ -41,13 +41,16 @@ impl PageCtx {
             .get::<Identity>()
             .and_then(|i| i.0.clone())
             .filter(|a| !a.pending_mfa());
-        let mut links: Vec<(&'static str, &'static str)> = vec![("/", "Home")];
+        let mut links: Vec<(&'static str, &'static str)> =
+            vec![("/", "Home"), ("/therapists", "Find a therapist")];
         if let Some(a) = &actor {
             if a.needs_mfa_enrolment() {
                 links = vec![("/account/mfa", "Set up two-step verification")];
             } else if a.role() == Role::Admin {
                 links.push(("/admin", "Admin"));
+                links.push(("/admin/licenses", "Licenses"));
             } else if a.role() == Role::Therapist {
+                links.push(("/therapist/licenses", "Licenses"));
                 links.push(("/coach", "Reply coach"));
             } else if a.role() == Role::Client {
                 links.push(("/consents", "Consents"));

@@ -4,6 +4,8 @@ pub mod account;
 pub mod admin;
 pub mod coach;
 pub mod consents;
+pub mod credentials;
+pub mod directory;
 pub mod layout;
 pub mod pages;
 pub mod public;

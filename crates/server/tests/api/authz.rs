@@ -90,6 +90,23 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
             .unwrap();
     }
 
+    let pending_license = app
+        .state
+        .store
+        .add_license(
+            &therapist.id,
+            rapport_store::directory::NewLicense {
+                license_type: "lpc",
+                number: "1",
+                country: "US",
+                region: Some("TX"),
+                issued_on: "2020-01-01",
+                expires_on: "2030-01-01",
+            },
+        )
+        .await
+        .unwrap()
+        .id;
     let table = route_table(&app.state);
     assert!(table.len() > 40, "the walk must see the whole table");
     let mut failures = Vec::new();
@@ -134,7 +151,10 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
             if persona == Persona::Anonymous {
                 c.get("/healthz").await; // receive a CSRF cookie like any visitor
             }
-            let path = concrete(route.path, owned.id.as_str());
+            let path = concrete(
+                &route.path.replace("{license}", &pending_license),
+                owned.id.as_str(),
+            );
             let api = path.starts_with("/api/");
             let res = match route.method.clone() {
                 Method::GET => c.get(&path).await,

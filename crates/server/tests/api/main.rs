@@ -6,6 +6,7 @@ mod authz;
 mod bad_input;
 mod coach;
 mod consents;
+mod directory;
 mod emergency;
 mod helpers;
 mod mail;

@@ -1,0 +1,239 @@
+//! The directory end to end: a therapist submits a license, an admin verifies it, and the
+//! therapist appears for clients where that license is valid and nowhere else.
+
+use crate::helpers::*;
+use axum::http::{Method, StatusCode};
+use rapport_core::Role;
+use rapport_store::directory::ProfileInput;
+use rapport_store::sessions::SessionLevel;
+use serde_json::json;
+
+#[tokio::test]
+async fn a_verified_license_lists_a_therapist_where_it_is_valid_only() {
+    let app = spawn_app().await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    app.enable_totp(&lee).await;
+    let root = app.user("root@example.org", Role::Admin).await;
+    app.enable_totp(&root).await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    let ben = app.user("ben@example.org", Role::Client).await;
+    let profile = ProfileInput {
+        short_intro: "Warm, practical help with anxiety.".into(),
+        long_intro: "I have worked with adults for ten years.\n\nSessions are collaborative."
+            .into(),
+        first_session: "We talk about what brings you here.".into(),
+        specialties: vec!["anxiety".into()],
+        modalities: vec!["cbt".into()],
+        languages: vec!["en".into(), "es".into()],
+        formats: vec!["video".into()],
+        fee_cents: 12000,
+        sliding_scale: true,
+        office_hours: "Mon–Thu 9:00–17:00".into(),
+        reply_within_hours: 24,
+        ..Default::default()
+    };
+    app.state
+        .store
+        .save_profile(&lee.id, "lee", &profile)
+        .await
+        .unwrap();
+
+    let mut t = app.session_client(&lee, SessionLevel::Mfa).await;
+    let bad = t
+        .post_form(
+            "/therapist/licenses",
+            &[
+                ("license_type", "lpc"),
+                ("number", "12345"),
+                ("country", "US"),
+                ("region", "Atlantis"),
+                ("issued_on", "2020-05-01"),
+                ("expires_on", "2019-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("expiry date must be after"),
+        "{}",
+        bad.body
+    );
+    let ok = t
+        .post_form(
+            "/therapist/licenses",
+            &[
+                ("license_type", "lpc"),
+                ("number", "12345"),
+                ("country", "US"),
+                ("region", "TX"),
+                ("issued_on", "2020-05-01"),
+                ("expires_on", "2030-06-30"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.location(),
+        Some("/therapist/licenses?notice=submitted"),
+        "{}",
+        ok.body
+    );
+    assert!(t
+        .get("/therapist/licenses")
+        .await
+        .body
+        .contains("Waiting for verification"));
+
+    // Not listed while pending, and the profile is not public.
+    let mut anon = app.client();
+    assert!(anon
+        .get("/therapists?country=US&region=TX")
+        .await
+        .body
+        .contains("0 therapists"));
+    assert_eq!(
+        anon.get(&format!("/therapists/{}", lee.id)).await.status,
+        StatusCode::NOT_FOUND
+    );
+
+    let mut admin = app.session_client(&root, SessionLevel::Mfa).await;
+    let queue = admin.get("/admin/licenses").await;
+    assert!(queue
+        .body
+        .contains("Licensed Professional Counselor, Texas #12345"));
+    let license = app.state.store.pending_licenses().await.unwrap().remove(0);
+    let no_reason = admin
+        .post_form(
+            &format!("/admin/licenses/{}/decision", license.id),
+            &[("decision", "reject"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let verified = admin
+        .post_form(
+            &format!("/admin/licenses/{}/decision", license.id),
+            &[
+                ("decision", "verify"),
+                ("method", "registry_lookup"),
+                ("note", "TX board site"),
+            ],
+        )
+        .await;
+    assert_eq!(verified.location(), Some("/admin/licenses?notice=verified"));
+
+    // Listed in Texas, not in Ohio.
+    let texas = anon.get("/therapists?country=US&region=TX").await;
+    assert!(
+        texas.body.contains("1 therapist<") && texas.body.contains("Warm, practical help"),
+        "{}",
+        texas.body
+    );
+    assert!(anon
+        .get("/therapists?country=US&region=OH")
+        .await
+        .body
+        .contains("0 therapists"));
+    let api = anon.get("/api/v1/therapists?country=US&region=TX&specialty=anxiety&language=es&fee_max=150&sliding_scale=1").await.json();
+    assert_eq!(api["total"], 1);
+    assert_eq!(api["results"][0]["display_name"], "lee");
+    let public = anon.get(&format!("/therapists/{}", lee.id)).await;
+    let today = chrono::Utc::now()
+        .date_naive()
+        .format("%-d %b %Y")
+        .to_string();
+    assert!(public.body.contains(&format!("Licensed Professional Counselor, Texas #12345 — verified {today} by registry lookup — valid until 30 Jun 2030")), "{}", public.body);
+
+    // Licensure follows the client: a client in Ohio does not see Lee, and is told why.
+    let mut in_ohio = app.session_client(&ana, SessionLevel::Password).await;
+    assert_eq!(
+        in_ohio
+            .json(
+                Method::PUT,
+                "/api/v1/me/location",
+                Some(json!({"country": "US", "region": "OH"}))
+            )
+            .await
+            .status,
+        StatusCode::NO_CONTENT
+    );
+    assert_eq!(
+        in_ohio
+            .json(Method::GET, "/api/v1/therapists", None)
+            .await
+            .json()["total"],
+        0
+    );
+    assert!(in_ohio
+        .get(&format!("/therapists/{}", lee.id))
+        .await
+        .body
+        .contains("Not licensed in Ohio"));
+    let mut in_texas = app.session_client(&ben, SessionLevel::Password).await;
+    in_texas
+        .json(
+            Method::PUT,
+            "/api/v1/me/location",
+            Some(json!({"country": "US", "region": "TX"})),
+        )
+        .await;
+    assert_eq!(
+        in_texas
+            .json(Method::GET, "/api/v1/therapists", None)
+            .await
+            .json()["total"],
+        1
+    );
+    assert!(in_texas
+        .get(&format!("/therapists/{}", lee.id))
+        .await
+        .body
+        .contains("Licensed where you will be: Texas"));
+
+    let history: Vec<String> = app
+        .state
+        .store
+        .license_history(&license.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|h| h.status)
+        .collect();
+    assert_eq!(history, ["pending", "verified"]);
+}
+
+#[tokio::test]
+async fn search_parameters_are_checked() {
+    let app = spawn_app().await;
+    let mut c = app.client();
+    for (query, field) in [
+        ("specialty=astrology", "specialty"),
+        ("country=XX", "country"),
+        ("fee_max=cheap", "fee_max"),
+        ("language=klingon", "language"),
+        ("page=0", "page"),
+    ] {
+        let res = c.get(&format!("/api/v1/therapists?{query}")).await;
+        assert_eq!(
+            res.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {}",
+            res.body
+        );
+        assert!(
+            res.json()["errors"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|e| e["field"] == field),
+            "{query}: {}",
+            res.body
+        );
+    }
+    let unknown = c.get("/api/v1/therapists?colour=blue").await;
+    assert_eq!(unknown.status, StatusCode::BAD_REQUEST);
+    let page = c.get("/therapists?specialty=astrology").await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(
+        page.body.contains("Choose"),
+        "the page explains the bad filter"
+    );
+}
