@@ -20,6 +20,7 @@ pub mod mail;
 pub mod meta;
 pub mod ops;
 pub mod privacy;
+pub mod profiles;
 pub mod respond;
 pub mod state;
 pub mod testkit;
@@ -115,6 +116,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
         .add(M::POST, "/consents/{key}/withdraw", Roles(CLIENTS), post(web::consents::withdraw))
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
+        .add(M::GET, "/therapist/profile", Roles(THERAPISTS), get(web::profile::show))
+        .add(M::POST, "/therapist/profile", Roles(THERAPISTS), post(web::profile::save))
         .add(M::GET, "/therapist/licenses", Roles(THERAPISTS), get(web::credentials::mine))
         .add(M::POST, "/therapist/licenses", Roles(THERAPISTS), post(web::credentials::submit))
         .add(M::GET, "/coach", Roles(THERAPISTS), get(web::coach::page))
@@ -161,6 +164,7 @@ fn routes(state: AppState) -> Routes {
         .add(M::DELETE, "/api/v1/coach/opt-in", Roles(THERAPISTS), delete(api::coach::opt_out))
         .add(M::GET, "/api/v1/therapists", Public, get(api::directory::search))
         .add(M::GET, "/api/v1/therapists/{id}", Public, get(api::directory::profile))
+        .add(M::PUT, "/api/v1/me/profile", Roles(THERAPISTS), put(api::directory::save_profile))
         .add(M::GET, "/api/v1/me/licenses", Roles(THERAPISTS), get(api::directory::my_licenses))
         .add(M::POST, "/api/v1/me/licenses", Roles(THERAPISTS), post(api::directory::submit_license))
         .add(M::PUT, "/api/v1/me/location", Roles(CLIENTS), put(api::directory::set_location))

@@ -170,3 +170,27 @@ pub async fn set_location(
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }
+
+#[utoipa::path(put, path = "/api/v1/me/profile", tag = "directory", request_body = crate::profiles::ProfileBody,
+    responses(
+        (status = 200, description = "Saved; listed once a license is verified", body = Profile),
+        (status = 403, description = "Not a therapist", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn save_profile(
+    State(state): State<AppState>,
+    actor: Actor,
+    ApiJson(b): ApiJson<crate::profiles::ProfileBody>,
+) -> AppResult<Json<Profile>> {
+    let input = crate::profiles::parse(&b)?;
+    state
+        .store
+        .save_profile(&actor.user.id, &actor.user.display_name, &input)
+        .await?;
+    state
+        .store
+        .profile(&actor.user.id)
+        .await?
+        .map(Json)
+        .ok_or(AppError::NotFound)
+}

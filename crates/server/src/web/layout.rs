@@ -50,6 +50,7 @@ impl PageCtx {
                 links.push(("/admin", "Admin"));
                 links.push(("/admin/licenses", "Licenses"));
             } else if a.role() == Role::Therapist {
+                links.push(("/therapist/profile", "Profile"));
                 links.push(("/therapist/licenses", "Licenses"));
                 links.push(("/coach", "Reply coach"));
             } else if a.role() == Role::Client {

@@ -8,6 +8,7 @@ pub mod credentials;
 pub mod directory;
 pub mod layout;
 pub mod pages;
+pub mod profile;
 pub mod public;
 
 use crate::error::AppError;

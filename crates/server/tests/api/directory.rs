@@ -237,3 +237,105 @@ async fn search_parameters_are_checked() {
         "the page explains the bad filter"
     );
 }
+
+#[tokio::test]
+async fn therapists_edit_their_profile_as_plain_text() {
+    let app = spawn_app().await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    app.enable_totp(&lee).await;
+    let root = app.user("root@example.org", Role::Admin).await;
+    let mut t = app.session_client(&lee, SessionLevel::Mfa).await;
+    assert!(t
+        .get("/therapist/profile")
+        .await
+        .body
+        .contains("What you help with"));
+    let bad = t
+        .post_form(
+            "/therapist/profile",
+            &[
+                ("short_intro", ""),
+                ("long_intro", "x"),
+                ("fee", "lots"),
+                ("reply_within_hours", "24"),
+            ],
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        bad.body.contains("clients read it")
+            && bad.body.contains("whole number")
+            && bad.body.contains("at least one thing")
+    );
+    let ok = t
+        .post_form(
+            "/therapist/profile",
+            &[
+                (
+                    "short_intro",
+                    "I help with <script>alert(1)</script> anxiety.",
+                ),
+                ("long_intro", "Ten years of practice."),
+                ("specialties", "anxiety"),
+                ("specialties", "grief"),
+                ("modalities", "cbt"),
+                ("languages", "es"),
+                ("formats", "video"),
+                ("fee", "95"),
+                ("sliding_scale", "true"),
+                ("insurance", "Aetna, Cigna"),
+                ("office_hours", "Mon–Fri 9–5"),
+                ("reply_within_hours", "12"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        ok.location(),
+        Some("/therapist/profile?notice=saved"),
+        "{}",
+        ok.body
+    );
+    let p = app.state.store.profile(&lee.id).await.unwrap().unwrap();
+    assert_eq!(
+        (p.specialties.clone(), p.fee_cents, p.insurance.clone()),
+        (
+            vec!["anxiety".to_string(), "grief".into()],
+            9500,
+            vec!["Aetna".to_string(), "Cigna".into()]
+        )
+    );
+
+    let api = t.json(Method::PUT, "/api/v1/me/profile", Some(json!({"short_intro": "Hi", "long_intro": "More", "specialties": ["astrology"], "fee": 90, "reply_within_hours": 24}))).await;
+    assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(api.json()["errors"][0]["field"], "specialties");
+
+    // Free text is shown escaped on the public profile.
+    let l = app
+        .state
+        .store
+        .add_license(
+            &lee.id,
+            rapport_store::directory::NewLicense {
+                license_type: "lpc",
+                number: "1",
+                country: "US",
+                region: Some("TX"),
+                issued_on: "2020-01-01",
+                expires_on: "2030-01-01",
+            },
+        )
+        .await
+        .unwrap();
+    app.state
+        .store
+        .decide_license(&l.id, &root.id, true, "document", None)
+        .await
+        .unwrap();
+    let public = app.client().get(&format!("/therapists/{}", lee.id)).await;
+    assert!(
+        public.body.contains("&#60;script&#62;alert(1)"),
+        "escaped, so shown as text"
+    );
+    assert!(!public.body.contains("<script>alert(1)"));
+    assert!(public.body.contains("Spanish") && public.body.contains("sliding scale available"));
+}
