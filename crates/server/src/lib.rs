@@ -17,6 +17,7 @@ pub mod error;
 pub mod export;
 pub mod headers;
 pub mod mail;
+pub mod matching;
 pub mod meta;
 pub mod ops;
 pub mod privacy;
@@ -111,6 +112,8 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/account/tokens/{id}/revoke", token, post(acc::revoke_token))
         .add(M::GET, "/privacy", Roles(CLIENTS), get(acc::privacy))
         .add(M::POST, "/privacy/erase", Roles(CLIENTS), post(acc::erase))
+        .add(M::GET, "/match", Roles(CLIENTS), get(web::matching::show))
+        .add(M::POST, "/match", Roles(CLIENTS), post(web::matching::submit))
         .add(M::GET, "/consents", Roles(CLIENTS), get(web::consents::list))
         .add(M::GET, "/consents/{key}", Roles(CLIENTS), get(web::consents::show))
         .add(M::POST, "/consents/{key}/sign", Roles(CLIENTS), post(web::consents::sign))
@@ -168,6 +171,7 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/api/v1/me/licenses", Roles(THERAPISTS), get(api::directory::my_licenses))
         .add(M::POST, "/api/v1/me/licenses", Roles(THERAPISTS), post(api::directory::submit_license))
         .add(M::PUT, "/api/v1/me/location", Roles(CLIENTS), put(api::directory::set_location))
+        .add(M::POST, "/api/v1/match", Roles(CLIENTS), post(api::directory::find_matches))
         .add(M::GET, "/api/v1/admin/licenses", Roles(ADMIN), get(api::directory::queue))
         .add(M::POST, "/api/v1/admin/licenses/{license}/decision", Roles(ADMIN), post(api::directory::decide))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))

@@ -194,3 +194,20 @@ pub async fn save_profile(
         .map(Json)
         .ok_or(AppError::NotFound)
 }
+
+#[utoipa::path(post, path = "/api/v1/match", tag = "directory", request_body = rapport_core::directory::MatchRequest,
+    responses(
+        (status = 200, description = "Therapists licensed where you will be, best first, each with its reasons", body = [crate::matching::MatchResult]),
+        (status = 403, description = "Not a client", body = Problem, content_type = "application/problem+json"),
+        (status = 422, description = "A field is invalid", body = Problem, content_type = "application/problem+json"),
+    ))]
+pub async fn find_matches(
+    State(state): State<AppState>,
+    _client: Actor,
+    ApiJson(req): ApiJson<rapport_core::directory::MatchRequest>,
+) -> AppResult<Json<Vec<crate::matching::MatchResult>>> {
+    if let Some(l) = &req.language {
+        rapport_core::directory::parse_language(l)?;
+    }
+    Ok(Json(crate::matching::find(&state, &req, 20).await?))
+}

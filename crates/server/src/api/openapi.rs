@@ -17,7 +17,7 @@ use utoipa::{Modify, OpenApi};
         consents::list, consents::sign, consents::withdraw,
         coach::review, coach::opt_in, coach::opt_out,
         directory::search, directory::profile, directory::my_licenses, directory::submit_license,
-        directory::queue, directory::decide, directory::set_location, directory::save_profile,
+        directory::queue, directory::decide, directory::set_location, directory::save_profile, directory::find_matches,
         admin::users, admin::security_events, admin::grant_emergency,
     ),
     modifiers(&Security),

@@ -54,6 +54,7 @@ impl PageCtx {
                 links.push(("/therapist/licenses", "Licenses"));
                 links.push(("/coach", "Reply coach"));
             } else if a.role() == Role::Client {
+                links.push(("/match", "Find your match"));
                 links.push(("/consents", "Consents"));
                 links.push(("/privacy", "Privacy"));
             }

@@ -7,6 +7,7 @@ pub mod consents;
 pub mod credentials;
 pub mod directory;
 pub mod layout;
+pub mod matching;
 pub mod pages;
 pub mod profile;
 pub mod public;

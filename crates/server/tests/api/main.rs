@@ -10,5 +10,6 @@ mod directory;
 mod emergency;
 mod helpers;
 mod mail;
+mod matching;
 mod privacy;
 mod shell;
