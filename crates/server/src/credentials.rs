@@ -145,3 +145,36 @@ pub async fn decide(
         ))),
     }
 }
+
+/// E-mails therapists whose verified licenses expire within 60 days, and again within 14,
+/// once each. Run by housekeeping; if the server was down on the day, the reminder goes out
+/// at the next run instead of never.
+pub async fn send_expiry_reminders(state: &AppState, today: NaiveDate) -> AppResult<usize> {
+    let mut sent = 0;
+    let by = (today + chrono::Days::new(60))
+        .format("%Y-%m-%d")
+        .to_string();
+    for l in state
+        .store
+        .licenses_expiring(&today.format("%Y-%m-%d").to_string(), &by)
+        .await?
+    {
+        let Ok(expires) = NaiveDate::parse_from_str(&l.expires_on, "%Y-%m-%d") else {
+            continue;
+        };
+        let days_left = (expires - today).num_days();
+        let due = if days_left <= 14 { 14 } else { 60 };
+        if !state.store.claim_license_reminder(&l.id, due).await? {
+            continue;
+        }
+        if let Some(user) = state
+            .store
+            .user(&rapport_core::UserId(l.therapist_id.clone()))
+            .await?
+        {
+            crate::mail::license_expiring(state, &user, &l, days_left).await?;
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}

@@ -133,6 +133,27 @@ pub async fn emergency_access_therapist(
     .await
 }
 
+pub async fn license_expiring(
+    state: &AppState,
+    therapist: &User,
+    l: &rapport_store::directory::License,
+    days_left: i64,
+) -> AppResult<()> {
+    let kind = rapport_core::directory::LicenseType::parse(&l.license_type)
+        .map(|t| t.label())
+        .unwrap_or("license");
+    let link = state.config.link("/therapist/licenses");
+    let body = format!(
+        "Hello {name},\n\nYour {kind} #{number} expires on {expires} ({days_left} days from today). \
+         From that day it no longer counts, and clients where it is your only license will stop seeing you.\n\n\
+         Once renewed, add the new license for verification: {link}",
+        name = therapist.display_name,
+        number = l.number,
+        expires = l.expires_on,
+    );
+    queue(state, &therapist.email, "Your license expires soon", body).await
+}
+
 fn build(state: &AppState, m: &OutgoingMail) -> anyhow::Result<Message> {
     let from: Mailbox = state.config.mail_from.parse()?;
     let to: Mailbox = m.to_addr.parse()?;

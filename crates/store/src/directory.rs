@@ -373,6 +373,30 @@ impl Store {
             .await?)
     }
 
+    /// Verified licenses still counting on `today` that expire on or before `by`.
+    pub async fn licenses_expiring(&self, today: &str, by: &str) -> Result<Vec<License>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {LICENSE_COLUMNS} FROM licenses WHERE status = 'verified' AND expires_on > $1 AND expires_on <= $2 ORDER BY expires_on, id"
+        ))
+        .bind(today)
+        .bind(by)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Claims the `days` reminder for a license; false if it was already sent.
+    pub async fn claim_license_reminder(&self, license: &str, days: i64) -> Result<bool> {
+        let done = sqlx::query(
+            "INSERT INTO license_reminders (license_id, days, sent_at) VALUES ($1, $2, $3) ON CONFLICT (license_id, days) DO NOTHING",
+        )
+        .bind(license)
+        .bind(days)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
     pub async fn set_location(
         &self,
         user: &UserId,

@@ -339,3 +339,59 @@ async fn therapists_edit_their_profile_as_plain_text() {
     assert!(!public.body.contains("<script>alert(1)"));
     assert!(public.body.contains("Spanish") && public.body.contains("sliding scale available"));
 }
+
+#[tokio::test]
+async fn therapists_are_reminded_60_and_14_days_before_a_license_expires() {
+    let app = spawn_app().await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    let root = app.user("root@example.org", Role::Admin).await;
+    let l = app
+        .state
+        .store
+        .add_license(
+            &lee.id,
+            rapport_store::directory::NewLicense {
+                license_type: "lcsw",
+                number: "77",
+                country: "US",
+                region: Some("NY"),
+                issued_on: "2020-01-01",
+                expires_on: "2027-03-01",
+            },
+        )
+        .await
+        .unwrap();
+    app.state
+        .store
+        .decide_license(&l.id, &root.id, true, "registry_lookup", None)
+        .await
+        .unwrap();
+    let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+    let send = |d: &'static str| {
+        let state = app.state.clone();
+        async move {
+            rapport_server::credentials::send_expiry_reminders(&state, day(d))
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(send("2026-12-30").await, 0, "61 days before: nothing yet");
+    assert_eq!(send("2026-12-31").await, 1, "60 days before");
+    assert_eq!(send("2027-01-01").await, 0, "once");
+    assert_eq!(send("2027-02-14").await, 0, "15 days before");
+    assert_eq!(
+        send("2027-02-16").await,
+        1,
+        "14 days before (or the first run after)"
+    );
+    assert_eq!(send("2027-02-20").await, 0);
+    assert_eq!(
+        send("2027-03-01").await,
+        0,
+        "expired: no longer counts, no reminder"
+    );
+    let mails = app.mails_to("lee@example.org").await;
+    assert_eq!(mails.len(), 2);
+    assert!(mails[0].contains("Licensed Clinical Social Worker #77 expires on 2027-03-01 (60 days"));
+    assert!(mails[1].contains("(13 days from today)"));
+}
