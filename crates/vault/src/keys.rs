@@ -44,7 +44,7 @@ pub(crate) async fn data_key(
             .await?;
             Box::pin(data_key(conn, ring, client, false)).await
         }
-        None => Err(VaultError::Tampered),
+        None => Err(VaultError::NoKey),
     }
 }
 

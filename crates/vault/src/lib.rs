@@ -5,6 +5,7 @@
 //! transaction, so reading without leaving a trace is not possible through this API.
 
 pub mod access;
+mod cache;
 pub mod chain;
 pub mod kek;
 mod keys;
@@ -33,6 +34,9 @@ pub enum VaultError {
     KeyDestroyed,
     #[error("a sealed value failed to open: it was altered, or belongs to another record")]
     Tampered,
+    /// No data key exists for this client yet (internal: the caller creates one or fails).
+    #[error("no data key exists for this client")]
+    NoKey,
     #[error("administrators cannot read clinical content outside a live emergency access for this client")]
     NotPermitted,
     #[error("database error: {0}")]
@@ -64,6 +68,7 @@ impl std::fmt::Debug for Clinical {
 pub struct Vault {
     ring: Arc<ring::KeyRing>,
     signer: Arc<SigningKey>,
+    keys: Arc<cache::KeyCache>,
 }
 
 impl std::fmt::Debug for Vault {
@@ -79,6 +84,7 @@ impl Vault {
         Self {
             ring: Arc::new(ring::KeyRing::fixed(kek)),
             signer: Arc::new(signer),
+            keys: Arc::default(),
         }
     }
 
@@ -87,6 +93,7 @@ impl Vault {
         Ok(Self {
             ring: Arc::new(ring::KeyRing::from_files(files)?),
             signer: Arc::new(files.load_or_create_signer()?),
+            keys: Arc::default(),
         })
     }
 
@@ -121,7 +128,7 @@ impl Vault {
         plaintext: &str,
     ) -> Result<Vec<u8>> {
         ctx.permit(conn, at.client).await?;
-        let dek = keys::data_key(conn, &self.ring, at.client, true).await?;
+        let dek = self.data_key(conn, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
         chain::record(conn, ctx, at, Action::Write).await?;
         Ok(sealed)
@@ -136,11 +143,35 @@ impl Vault {
         sealed: &[u8],
     ) -> Result<Clinical> {
         ctx.permit(conn, at.client).await?;
-        let dek = keys::data_key(conn, &self.ring, at.client, false).await?;
+        let dek = self.data_key(conn, at.client, false).await?;
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;
         chain::record(conn, ctx, at, Action::Read).await?;
         Ok(Clinical(Zeroizing::new(text)))
+    }
+
+    async fn data_key(
+        &self,
+        conn: &mut AnyConnection,
+        client: &rapport_core::UserId,
+        create: bool,
+    ) -> Result<Zeroizing<[u8; 32]>> {
+        if let Some(k) = self.keys.get(client) {
+            return Ok(k);
+        }
+        match keys::data_key(conn, &self.ring, client, false).await {
+            Ok(k) => {
+                // Only keys read from the database are cached: a key created in this
+                // transaction could still be rolled back.
+                self.keys.put(client, &k);
+                Ok(k)
+            }
+            Err(VaultError::NoKey) if create => {
+                keys::data_key(conn, &self.ring, client, true).await
+            }
+            Err(VaultError::NoKey) => Err(VaultError::Tampered),
+            Err(e) => Err(e),
+        }
     }
 
     /// Destroys a client's data key: every value sealed for them becomes unreadable for
@@ -150,6 +181,7 @@ impl Vault {
         conn: &mut AnyConnection,
         client: &rapport_core::UserId,
     ) -> Result<bool> {
+        self.keys.forget(client);
         keys::destroy(conn, client).await
     }
 
