@@ -12,9 +12,12 @@ use zeroize::Zeroizing;
 const TTL: Duration = Duration::from_secs(60);
 const CAPACITY: usize = 10_000;
 
+/// When a key was cached, and the key.
+type Entry = (Instant, Zeroizing<[u8; 32]>);
+
 #[derive(Default)]
 pub(crate) struct KeyCache {
-    entries: Mutex<HashMap<String, (Instant, Zeroizing<[u8; 32]>)>>,
+    entries: Mutex<HashMap<String, Entry>>,
 }
 
 impl KeyCache {
