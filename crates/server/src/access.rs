@@ -25,6 +25,8 @@ pub const THERAPISTS: &[Role] = &[Role::Therapist];
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectKind {
     ApiToken,
+    /// A license, owned by the therapist who submitted it.
+    License,
 }
 
 /// Who may use a route.
@@ -240,6 +242,12 @@ async fn admit(
                     .api_token_owner_by_id(&TokenId(id))
                     .await
                     .map_err(|e| Denied::Error(e.into()))?,
+                ObjectKind::License => state
+                    .store
+                    .license(&id)
+                    .await
+                    .map_err(|e| Denied::Error(e.into()))?
+                    .map(|l| rapport_core::UserId(l.therapist_id)),
             };
             if owner.as_ref() == Some(&a.user.id) {
                 Ok(())

@@ -25,6 +25,7 @@ pub mod profiles;
 pub mod respond;
 pub mod state;
 pub mod testkit;
+pub mod uploads;
 pub mod web;
 
 pub use access::{Access, RouteInfo};
@@ -74,6 +75,8 @@ fn routes(state: AppState) -> Routes {
     use Access::*;
     use Method as M;
     let token = Owner(ALL_ROLES, access::ObjectKind::ApiToken);
+    let own_license = Owner(THERAPISTS, access::ObjectKind::License);
+    let upload = |r: axum::routing::MethodRouter<AppState>| r.layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT + 64 * 1024));
     Routes::new(state)
         // Operations
         .add(M::GET, "/healthz", Public, get(ops::healthz))
@@ -121,6 +124,11 @@ fn routes(state: AppState) -> Routes {
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(web::consents::download))
         .add(M::GET, "/therapist/profile", Roles(THERAPISTS), get(web::profile::show))
         .add(M::POST, "/therapist/profile", Roles(THERAPISTS), post(web::profile::save))
+        .add(M::POST, "/therapist/photo", Roles(THERAPISTS), upload(post(web::uploads::upload_photo)))
+        .add(M::GET, "/therapists/{id}/photo", Public, get(web::uploads::photo))
+        .add(M::POST, "/therapist/licenses/{id}/evidence", own_license, upload(post(web::uploads::upload_evidence)))
+        .add(M::GET, "/therapist/licenses/{id}/evidence", own_license, get(web::uploads::evidence))
+        .add(M::GET, "/admin/licenses/{license}/evidence", Roles(ADMIN), get(web::uploads::evidence))
         .add(M::GET, "/therapist/licenses", Roles(THERAPISTS), get(web::credentials::mine))
         .add(M::POST, "/therapist/licenses", Roles(THERAPISTS), post(web::credentials::submit))
         .add(M::GET, "/coach", Roles(THERAPISTS), get(web::coach::page))

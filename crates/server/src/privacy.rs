@@ -35,6 +35,7 @@ fn kind_words(kind: &str) -> &'static str {
         Some(RecordKind::TreatmentPlan) => "treatment plan",
         Some(RecordKind::SessionSummary) => "session summaries",
         Some(RecordKind::IntakeAnswer) => "intake answers",
+        Some(RecordKind::LicenseEvidence) => "license evidence",
         None => "records",
     }
 }

@@ -157,10 +157,20 @@ pub async fn refuse_oversized(State(state): State<AppState>, req: Request, next:
             use axum::body::HttpBody;
             req.body().size_hint().exact().map(|n| n as usize)
         });
-    if declared.is_some_and(|n| n > state.config.body_limit) {
+    let is_upload = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let limit = if is_upload {
+        crate::uploads::UPLOAD_LIMIT + 64 * 1024
+    } else {
+        state.config.body_limit
+    };
+    if declared.is_some_and(|n| n > limit) {
         return AppError::PayloadTooLarge(format!(
             "The request body is larger than Rapport accepts ({} KiB).",
-            state.config.body_limit / 1024
+            limit / 1024
         ))
         .into_response();
     }

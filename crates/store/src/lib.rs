@@ -10,6 +10,7 @@ pub mod security;
 pub mod sessions;
 pub mod testing;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};

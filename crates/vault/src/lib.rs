@@ -127,7 +127,7 @@ impl Vault {
         at: &Locator<'_>,
         plaintext: &str,
     ) -> Result<Vec<u8>> {
-        ctx.permit(conn, at.client).await?;
+        ctx.permit(conn, at.client, at.kind).await?;
         let dek = self.data_key(conn, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
         chain::record(conn, ctx, at, Action::Write).await?;
@@ -142,7 +142,7 @@ impl Vault {
         at: &Locator<'_>,
         sealed: &[u8],
     ) -> Result<Clinical> {
-        ctx.permit(conn, at.client).await?;
+        ctx.permit(conn, at.client, at.kind).await?;
         let dek = self.data_key(conn, at.client, false).await?;
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;

@@ -84,6 +84,23 @@ pub async fn check(req: Request, origin: &str, body_limit: usize) -> Result<Requ
             Err(CsrfFailure::BadToken)
         };
     }
+    // File uploads are multipart; their forms carry the token in the action's query string.
+    let is_multipart = req
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    if is_multipart {
+        let given = req.uri().query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.into_owned())
+        });
+        return match given {
+            Some(g) if matches(&g) => Ok(req),
+            _ => Err(CsrfFailure::BadToken),
+        };
+    }
     let is_form = req
         .headers()
         .get(CONTENT_TYPE)

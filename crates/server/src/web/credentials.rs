@@ -17,6 +17,8 @@ use rapport_core::UserId;
 use rapport_store::directory::License;
 
 pub struct LicenseView {
+    pub id: String,
+    pub has_evidence: bool,
     pub title: String,
     pub status: String,
     pub reason: Option<String>,
@@ -84,6 +86,8 @@ async fn view(
         })
         .collect();
     Ok(LicenseView {
+        id: l.id.clone(),
+        has_evidence: state.store.evidence(&l.id).await?.is_some(),
         title: title(l),
         reason: (l.status == "rejected").then(|| l.method.clone().unwrap_or_default()),
         status,
@@ -187,6 +191,7 @@ pub async fn submit(
 
 pub struct QueueItem {
     pub id: String,
+    pub has_evidence: bool,
     pub therapist: String,
     pub title: String,
 }
@@ -215,6 +220,7 @@ async fn queue_page(
             .map(|u| u.display_name)
             .unwrap_or_default();
         queue.push(QueueItem {
+            has_evidence: state.store.evidence(&l.id).await?.is_some(),
             id: l.id.clone(),
             therapist: who,
             title: title(&l),

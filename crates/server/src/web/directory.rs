@@ -181,6 +181,7 @@ pub async fn search(
 pub struct PublicProfilePage {
     pub ctx: PageCtx,
     pub p: Profile,
+    pub has_photo: bool,
     pub licenses: Vec<String>,
     pub where_note: Option<String>,
     pub long_intro: Vec<String>,
@@ -221,6 +222,7 @@ pub async fn profile(
     });
     let page = PublicProfilePage {
         ctx,
+        has_photo: state.store.photo(&user).await?.is_some(),
         licenses: lines,
         where_note,
         long_intro: p

@@ -107,6 +107,20 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
         .await
         .unwrap()
         .id;
+    // The pending license has evidence, so the admin's evidence route has something to open.
+    let uploader = rapport_server::auth::Actor {
+        user: therapist.clone(),
+        via: rapport_server::auth::AuthVia::Token(rapport_core::TokenId("walk".into())),
+    };
+    rapport_server::uploads::store_evidence(
+        &app.state,
+        &uploader,
+        &pending_license,
+        b"%PDF-1.4 walk",
+        "walk",
+    )
+    .await
+    .unwrap();
     let table = route_table(&app.state);
     assert!(table.len() > 40, "the walk must see the whole table");
     let mut failures = Vec::new();

@@ -395,3 +395,205 @@ async fn therapists_are_reminded_60_and_14_days_before_a_license_expires() {
     assert!(mails[0].contains("Licensed Clinical Social Worker #77 expires on 2027-03-01 (60 days"));
     assert!(mails[1].contains("(13 days from today)"));
 }
+
+fn multipart(field: &str, filename: &str, content_type: &str, bytes: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "rapport-test-boundary-7f3";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+fn crc32(data: &[u8]) -> u32 {
+    let mut crc = 0xFFFF_FFFFu32;
+    for &b in data {
+        crc ^= b as u32;
+        for _ in 0..8 {
+            crc = if crc & 1 != 0 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// A 900x600 PNG carrying a text chunk, as cameras and phones leave location details.
+fn png_with_metadata(secret: &str) -> Vec<u8> {
+    let img = image::RgbImage::from_fn(900, 600, |x, y| {
+        image::Rgb([(x % 256) as u8, (y % 256) as u8, 90])
+    });
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    let png = out.into_inner();
+    let iend = png.len() - 12;
+    let mut chunk_data = b"tEXt".to_vec();
+    chunk_data.extend_from_slice(b"Comment\0");
+    chunk_data.extend_from_slice(secret.as_bytes());
+    let mut chunk = ((chunk_data.len() - 4) as u32).to_be_bytes().to_vec();
+    chunk.extend_from_slice(&chunk_data);
+    chunk.extend_from_slice(&crc32(&chunk_data).to_be_bytes());
+    [&png[..iend], &chunk, &png[iend..]].concat()
+}
+
+#[tokio::test]
+async fn photos_are_reencoded_and_evidence_is_sealed_for_the_therapist_and_admins() {
+    let app = spawn_app().await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    app.enable_totp(&lee).await;
+    let other = app.user("other@example.org", Role::Therapist).await;
+    app.enable_totp(&other).await;
+    let root = app.user("root@example.org", Role::Admin).await;
+    app.enable_totp(&root).await;
+    let mut t = app.session_client(&lee, SessionLevel::Mfa).await;
+    let csrf = t.csrf().unwrap();
+
+    // A photo: re-encoded (metadata gone), scaled to fit 512 px.
+    let original = png_with_metadata("GPS-canary-51.5N");
+    assert!(original.windows(16).any(|w| w == b"GPS-canary-51.5N"));
+    let (ct, body) = multipart("photo", "me.png", "image/png", &original);
+    let forged = t
+        .send(
+            axum::http::Request::post("/therapist/photo")
+                .header("content-type", &ct)
+                .body(axum::body::Body::from(body.clone()))
+                .unwrap(),
+        )
+        .await;
+    assert_eq!(
+        forged.status,
+        StatusCode::FORBIDDEN,
+        "an upload without the CSRF token is refused"
+    );
+    let res = t
+        .raw(
+            Method::POST,
+            &format!("/therapist/photo?csrf={csrf}"),
+            &ct,
+            body,
+        )
+        .await;
+    assert_eq!(
+        res.location(),
+        Some("/therapist/profile?notice=saved"),
+        "{}",
+        res.body
+    );
+    let stored = app.state.store.photo(&lee.id).await.unwrap().unwrap();
+    assert!(
+        !stored.windows(16).any(|w| w == b"GPS-canary-51.5N"),
+        "metadata stripped"
+    );
+    let decoded = image::load_from_memory(&stored).unwrap();
+    assert!(decoded.width() <= 512 && decoded.height() <= 512);
+    let (ct, body) = multipart("photo", "notes.txt", "text/plain", b"not an image at all");
+    let bad = t
+        .raw(
+            Method::POST,
+            &format!("/therapist/photo?csrf={csrf}"),
+            &ct,
+            body,
+        )
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Evidence: sealed at rest, readable by the therapist and admins only.
+    let license = app
+        .state
+        .store
+        .add_license(
+            &lee.id,
+            rapport_store::directory::NewLicense {
+                license_type: "lpc",
+                number: "9",
+                country: "US",
+                region: Some("TX"),
+                issued_on: "2020-01-01",
+                expires_on: "2030-01-01",
+            },
+        )
+        .await
+        .unwrap();
+    let pdf = b"%PDF-1.4\n% canary-evidence-8812\n%%EOF\n".to_vec();
+    let (ct, body) = multipart("evidence", "license.pdf", "application/pdf", &pdf);
+    let res = t
+        .raw(
+            Method::POST,
+            &format!("/therapist/licenses/{}/evidence?csrf={csrf}", license.id),
+            &ct,
+            body,
+        )
+        .await;
+    assert_eq!(
+        res.location(),
+        Some("/therapist/licenses?notice=evidence"),
+        "{}",
+        res.body
+    );
+    let (_, sealed) = app
+        .state
+        .store
+        .evidence(&license.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&sealed).contains("canary-evidence"));
+    let mine = t
+        .get(&format!("/therapist/licenses/{}/evidence", license.id))
+        .await;
+    assert_eq!(
+        (mine.status, mine.content_type()),
+        (StatusCode::OK, "application/pdf")
+    );
+    assert!(mine.body.contains("canary-evidence-8812"));
+    let mut o = app.session_client(&other, SessionLevel::Mfa).await;
+    assert_eq!(
+        o.get(&format!("/therapist/licenses/{}/evidence", license.id))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let (ct, body) = multipart("evidence", "x.pdf", "application/pdf", &pdf);
+    let ocsrf = o.csrf().unwrap();
+    assert_eq!(
+        o.raw(
+            Method::POST,
+            &format!("/therapist/licenses/{}/evidence?csrf={ocsrf}", license.id),
+            &ct,
+            body
+        )
+        .await
+        .status,
+        StatusCode::NOT_FOUND
+    );
+    let mut admin = app.session_client(&root, SessionLevel::Mfa).await;
+    assert!(admin
+        .get("/admin/licenses")
+        .await
+        .body
+        .contains("Open the evidence"));
+    let theirs = admin
+        .get(&format!("/admin/licenses/{}/evidence", license.id))
+        .await;
+    assert!(theirs.body.contains("canary-evidence-8812"));
+    let mut conn = app.state.store.pool().acquire().await.unwrap();
+    let events = rapport_vault::chain::events_for_client(&mut conn, lee.id.as_str(), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        events.len(),
+        1,
+        "the admin's read is logged; the therapist's own are not"
+    );
+    assert_eq!(
+        (
+            events[0].actor_role.as_str(),
+            events[0].record_kind.as_str()
+        ),
+        ("admin", "license_evidence")
+    );
+}
