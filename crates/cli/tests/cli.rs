@@ -404,7 +404,6 @@ fn keys_are_created_private_and_a_readable_key_stops_the_server() {
 
 #[test]
 fn backups_round_trip_and_a_tampered_backup_is_refused() {
-    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
     let dir = temp_dir("backup");
     assert!(rapport()
         .args(["migrate", "--data-dir"])
@@ -418,29 +417,7 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
     let seal_notes = |n: usize| {
         rt.block_on(async {
             let store = rapport_store::Store::open(&db_url).await.unwrap();
-            let vault = Vault::from_files(&KeyFiles::new(dir.join("keys"))).unwrap();
-            let ctx = AccessContext::person(
-                rapport_core::UserId("t1".into()),
-                ActorRole::Therapist,
-                Purpose::Treatment,
-                None,
-            );
-            for i in 0..n {
-                let client = rapport_core::UserId(format!("c{i}"));
-                let at = Locator {
-                    client: &client,
-                    kind: RecordKind::Note,
-                    table: "notes",
-                    row_id: "n",
-                    field: "body",
-                };
-                let mut tx = store.begin_write().await.unwrap();
-                vault.seal(&mut tx, &ctx, &at, canary).await.unwrap();
-                tx.commit().await.unwrap();
-            }
-            let mut conn = store.pool().acquire().await.unwrap();
-            vault.checkpoint(&mut conn).await.unwrap();
-            drop(conn);
+            seal_and_checkpoint(&store, &dir.join("keys"), n, canary).await;
             store.close().await;
         })
     };
@@ -538,39 +515,13 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
 
 #[test]
 fn postgres_backups_round_trip_with_the_audit_chain_intact() {
-    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
     let rt = tokio::runtime::Runtime::new().unwrap();
     let Some((store, url)) = rt.block_on(rapport_store::testing::fresh_postgres_with_url()) else {
         eprintln!("SKIPPED: PostgreSQL backup round trip (RAPPORT_TEST_POSTGRES_URL is unset)");
         return;
     };
     let dir = temp_dir("pgbackup");
-    let seal = |n: usize| {
-        rt.block_on(async {
-            let vault = Vault::from_files(&KeyFiles::new(dir.join("keys"))).unwrap();
-            let ctx = AccessContext::person(
-                rapport_core::UserId("t1".into()),
-                ActorRole::Therapist,
-                Purpose::Treatment,
-                None,
-            );
-            for i in 0..n {
-                let client = rapport_core::UserId(format!("c{i}"));
-                let at = Locator {
-                    client: &client,
-                    kind: RecordKind::Message,
-                    table: "messages",
-                    row_id: "m",
-                    field: "body",
-                };
-                let mut tx = store.begin_write().await.unwrap();
-                vault.seal(&mut tx, &ctx, &at, "hello").await.unwrap();
-                tx.commit().await.unwrap();
-            }
-            let mut conn = store.pool().acquire().await.unwrap();
-            vault.checkpoint(&mut conn).await.unwrap();
-        })
-    };
+    let seal = |n: usize| rt.block_on(seal_and_checkpoint(&store, &dir.join("keys"), n, "hello"));
     seal(4);
     let run = |args: &[&str]| {
         rapport()
@@ -605,4 +556,37 @@ fn postgres_backups_round_trip_with_the_audit_chain_intact() {
         "{}",
         String::from_utf8_lossy(&verify.stdout)
     );
+}
+
+/// Seals `text` as a therapist for `n` clients, then signs a checkpoint: access events
+/// for a backup to carry.
+async fn seal_and_checkpoint(
+    store: &rapport_store::Store,
+    keys: &std::path::Path,
+    n: usize,
+    text: &str,
+) {
+    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
+    let vault = Vault::from_files(&KeyFiles::new(keys)).unwrap();
+    let ctx = AccessContext::person(
+        rapport_core::UserId("t1".into()),
+        ActorRole::Therapist,
+        Purpose::Treatment,
+        None,
+    );
+    for i in 0..n {
+        let client = rapport_core::UserId(format!("c{i}"));
+        let at = Locator {
+            client: &client,
+            kind: RecordKind::Note,
+            table: "notes",
+            row_id: "n",
+            field: "body",
+        };
+        let mut tx = store.begin_write().await.unwrap();
+        vault.seal(&mut tx, &ctx, &at, text).await.unwrap();
+        tx.commit().await.unwrap();
+    }
+    let mut conn = store.pool().acquire().await.unwrap();
+    vault.checkpoint(&mut conn).await.unwrap();
 }
