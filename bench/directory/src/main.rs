@@ -316,6 +316,8 @@ async fn bench(url: &str, setup: &Setup, n: usize, count: usize) -> Result<()> {
         // planner guesses and the figures would describe a state that does not last.
         sqlx::query("VACUUM ANALYZE").execute(store.pool()).await?;
     }
+    // What the server's housekeeping does within a minute (PRAGMA optimize on SQLite).
+    store.optimize().await?;
     let size: i64 = match backend {
         Backend::Sqlite => {
             sqlx::query_as::<_, (i64,)>(

@@ -263,6 +263,9 @@ async fn sign_checkpoints(state: AppState, mut shutdown: tokio::sync::watch::Rec
         if let Err(e) = erasure::run_due(&state).await {
             tracing::error!(error = %e, "could not run due erasures");
         }
+        if let Err(e) = state.store.optimize().await {
+            tracing::error!(error = %e, "could not refresh query statistics");
+        }
         if let Err(e) = credentials::send_expiry_reminders(&state, directory::today()).await {
             tracing::error!(error = %e, "could not send license expiry reminders");
         }

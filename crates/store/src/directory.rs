@@ -98,6 +98,13 @@ impl From<ProfileRow> for Profile {
     }
 }
 
+#[derive(sqlx::FromRow)]
+struct CountedRow {
+    #[sqlx(flatten)]
+    profile: ProfileRow,
+    total_count: i64,
+}
+
 const PROFILE_COLUMNS: &str = "p.user_id, u.display_name, u.pronouns, u.time_zone, p.short_intro, p.long_intro, \
     p.first_session, p.modalities, p.specialties, p.populations, p.languages, p.formats, p.insurance, p.fee_cents, \
     p.sliding_scale, p.office_hours, p.reply_within_hours, p.gender, p.faith, p.cultural_background";
@@ -430,24 +437,27 @@ impl Store {
             binds.push(b);
             format!("${}", binds.len())
         };
+        // Listed means a license that counts today; with a location, one that counts there.
+        // Written as IN (licenses ...) so both engines drive the query from the licenses
+        // index instead of scanning every profile.
+        let place = match &q.country {
+            Some(c) => {
+                let c = n(Bind::Text(c.clone()), &mut binds);
+                let region = match &q.region {
+                    Some(r) => format!(
+                        "(region IS NULL OR region = {})",
+                        n(Bind::Text(r.clone()), &mut binds)
+                    ),
+                    None => "region IS NULL".to_string(),
+                };
+                format!(" AND country = {c} AND {region}")
+            }
+            None => String::new(),
+        };
         let mut clauses = vec![
-            "EXISTS (SELECT 1 FROM licenses l WHERE l.therapist_id = p.user_id AND l.status = 'verified' AND l.expires_on > $1)".to_string(),
+            format!("p.user_id IN (SELECT therapist_id FROM licenses WHERE status = 'verified' AND expires_on > $1{place})"),
             "u.erased_at IS NULL".to_string(),
         ];
-        if let Some(c) = &q.country {
-            let c = n(Bind::Text(c.clone()), &mut binds);
-            let region = match &q.region {
-                Some(r) => format!(
-                    "(l.region IS NULL OR l.region = {})",
-                    n(Bind::Text(r.clone()), &mut binds)
-                ),
-                None => "l.region IS NULL".to_string(),
-            };
-            clauses.push(format!(
-                "EXISTS (SELECT 1 FROM licenses l WHERE l.therapist_id = p.user_id AND l.status = 'verified' \
-                 AND l.expires_on > $1 AND l.country = {c} AND {region})"
-            ));
-        }
         for (column, value) in [
             ("specialties", &q.specialty),
             ("modalities", &q.modality),
@@ -481,6 +491,7 @@ impl Store {
         }
         let words = q.text.as_deref().map(search_words).unwrap_or_default();
         let mut rank: Option<String> = None;
+        let mut fts_join = String::new();
         if !words.is_empty() {
             match self.backend() {
                 Backend::Sqlite => {
@@ -490,8 +501,12 @@ impl Store {
                         .collect::<Vec<_>>()
                         .join(" ");
                     let p = n(Bind::Text(query), &mut binds);
-                    clauses.push(format!("p.user_id IN (SELECT user_id FROM therapist_search WHERE therapist_search MATCH {p})"));
-                    rank = Some(format!("(SELECT -bm25(therapist_search) FROM therapist_search WHERE therapist_search MATCH {p} AND therapist_search.user_id = p.user_id)"));
+                    // The full-text match runs once, as a joined table, with its rank.
+                    fts_join = format!(
+                        " JOIN (SELECT user_id AS fts_id, bm25(therapist_search) AS fts_rank FROM therapist_search \
+                         WHERE therapist_search MATCH {p}) f ON f.fts_id = p.user_id"
+                    );
+                    rank = Some("(-f.fts_rank)".to_string());
                 }
                 Backend::Postgres => {
                     let p = n(Bind::Text(words.join(" ")), &mut binds);
@@ -510,10 +525,13 @@ impl Store {
         };
         let limit = n(Bind::Int(q.limit), &mut binds);
         let offset = n(Bind::Int(q.offset), &mut binds);
-        let from = "FROM therapist_profiles p JOIN users u ON u.id = p.user_id";
-        let list_sql = format!("SELECT {PROFILE_COLUMNS} {from} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}");
+        let from = format!("FROM therapist_profiles p JOIN users u ON u.id = p.user_id{fts_join}");
+        // The total rides along as a window count, so a page costs one query, not two.
+        let list_sql = format!(
+            "SELECT {PROFILE_COLUMNS}, COUNT(*) OVER () AS total_count {from} WHERE {filter} ORDER BY {order} LIMIT {limit} OFFSET {offset}"
+        );
         let count_sql = format!("SELECT COUNT(*) {from} WHERE {filter}");
-        let mut list = sqlx::query_as::<_, ProfileRow>(&list_sql);
+        let mut list = sqlx::query_as::<_, CountedRow>(&list_sql);
         for b in &binds {
             list = match b {
                 Bind::Text(t) => list.bind(t.clone()),
@@ -521,7 +539,15 @@ impl Store {
             };
         }
         let rows = list.fetch_all(self.pool()).await?;
-        // The count uses every bind except LIMIT and OFFSET (always the last two).
+        if let Some(first) = rows.first() {
+            let total = first.total_count;
+            return Ok((
+                rows.into_iter().map(|r| Profile::from(r.profile)).collect(),
+                total,
+            ));
+        }
+        // An empty page (or past the end): count separately. Every bind but LIMIT and
+        // OFFSET (always the last two) applies.
         let mut count = sqlx::query_as::<_, (i64,)>(&count_sql);
         for b in &binds[..binds.len() - 2] {
             count = match b {
@@ -530,7 +556,7 @@ impl Store {
             };
         }
         let (total,) = count.fetch_one(self.pool()).await?;
-        Ok((rows.into_iter().map(Profile::from).collect(), total))
+        Ok((Vec::new(), total))
     }
 }
 

@@ -168,6 +168,18 @@ impl Store {
         Ok(applied == wanted)
     }
 
+    /// Keeps the query planner's statistics fresh. On SQLite this is `PRAGMA optimize`,
+    /// which analyses only tables whose contents changed enough (cheap otherwise); the
+    /// server runs it in its housekeeping. PostgreSQL's autovacuum does this by itself.
+    pub async fn optimize(&self) -> Result<()> {
+        if self.backend == Backend::Sqlite {
+            sqlx::query("PRAGMA optimize=0x10002")
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(())
+    }
+
     /// A trivial round trip, for `/readyz`.
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
