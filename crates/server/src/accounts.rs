@@ -176,7 +176,12 @@ pub async fn log_in(
         None => password::dummy_hash().await,
     };
     let ok = password::verify(password_text.to_string(), stored).await? && creds.is_some();
-    state.store.record_login_attempt(&key, &meta.ip, ok).await?;
+    // A right password with a second factor still to come is not yet a success: recording
+    // one would reset the failure count that also limits guesses at the code.
+    let awaiting_code = ok && creds.as_ref().is_some_and(|c| c.user.mfa_enabled());
+    if !awaiting_code {
+        state.store.record_login_attempt(&key, &meta.ip, ok).await?;
+    }
     let creds = match creds {
         Some(c) if ok => c,
         other => {
@@ -297,6 +302,7 @@ pub async fn sign_out_everywhere(
         .store
         .revoke_user_sessions(&actor.user.id, None)
         .await?;
+    state.store.revoke_user_api_tokens(&actor.user.id).await?;
     record(state, Some(&actor.user), "signed_out_everywhere", meta).await;
     Ok(n)
 }
@@ -330,6 +336,7 @@ pub async fn change_password(
         .store
         .revoke_user_sessions(&actor.user.id, keep.as_ref())
         .await?;
+    state.store.revoke_user_api_tokens(&actor.user.id).await?;
     let new_token = match actor.session() {
         Some(s) => {
             let token = secrets::random_token();
@@ -402,6 +409,7 @@ pub async fn reset_password(
         .ok_or_else(reset_link_dead)?;
     state.store.set_password_hash(&user_id, &hash).await?;
     state.store.revoke_user_sessions(&user_id, None).await?;
+    state.store.revoke_user_api_tokens(&user_id).await?;
     // Following the link proves the address too.
     state.store.mark_email_verified(&user_id).await?;
     let user = state.store.user(&user_id).await?;
@@ -486,6 +494,12 @@ pub async fn confirm_totp(
     state
         .store
         .enable_totp(&actor.user.id, step, &hashes)
+        .await?;
+    // Sessions elsewhere signed in without the new second factor end now.
+    let keep = actor.session().map(|s| s.id.clone());
+    state
+        .store
+        .revoke_user_sessions(&actor.user.id, keep.as_ref())
         .await?;
     let new_token = match actor.session() {
         Some(s) => {

@@ -65,15 +65,14 @@ pub async fn grant(
         )
         .await?;
     let until = rapport_core::time::human(g.expires_at, &client.time_zone());
-    crate::mail::emergency_access_client(state, &client, &admin.user.display_name, reason, &until)
-        .await?;
+    // The reason may be clinical: it stays in Rapport and is never e-mailed.
+    crate::mail::emergency_access_client(state, &client, &admin.user.display_name, &until).await?;
     for therapist in treating_therapists(state, &client.id).await? {
         crate::mail::emergency_access_therapist(
             state,
             &therapist,
             &client.display_name,
             &admin.user.display_name,
-            reason,
         )
         .await?;
     }

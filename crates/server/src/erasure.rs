@@ -126,6 +126,7 @@ pub async fn run_due(state: &AppState) -> AppResult<usize> {
             .map_err(|e| AppError::Internal(e.into()))?;
         state.store.finish_erasure(&mut tx, &client).await?;
         tx.commit().await.map_err(rapport_store::StoreError::from)?;
+        state.vault.forget_key(&client);
         tracing::info!(client = %client, "retention ended: the client's data key was destroyed");
     }
     Ok(due.len())

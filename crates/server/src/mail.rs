@@ -93,13 +93,12 @@ pub async fn emergency_access_client(
     state: &AppState,
     client: &User,
     admin_name: &str,
-    reason: &str,
     until: &str,
 ) -> AppResult<()> {
     let link = state.config.link("/privacy");
     let body = format!(
         "Hello {name},\n\nAn administrator, {admin_name}, has been given emergency access to your records until {until}.\n\n\
-         The reason they gave: {reason}\n\nEverything they open is recorded, and you can see it on your privacy page: {link}\n\n\
+         Sign in to see the reason they gave and everything they open, on your privacy page: {link}\n\n\
          If you have questions, contact your therapist or the practice.",
         name = client.display_name
     );
@@ -117,11 +116,10 @@ pub async fn emergency_access_therapist(
     therapist: &User,
     client_name: &str,
     admin_name: &str,
-    reason: &str,
 ) -> AppResult<()> {
     let body = format!(
-        "Hello {name},\n\nAn administrator, {admin_name}, has been given emergency access to the records of your client {client_name}.\n\n\
-         The reason they gave: {reason}\n\nThe client has been told. Every access is recorded in the client's access log.",
+        "Hello {name},\n\nAn administrator, {admin_name}, has been given emergency access to the records of one of your clients, {client_name}.\n\n\
+         The reason is kept in Rapport, not in e-mail, because it may be clinical. The client has been told. Every access is recorded in the client's access log.",
         name = therapist.display_name
     );
     queue(

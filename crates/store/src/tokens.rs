@@ -126,6 +126,18 @@ impl Store {
         }
     }
 
+    /// Revokes every API token of a user (password reset or change, sign out everywhere).
+    pub async fn revoke_user_api_tokens(&self, user: &UserId) -> Result<u64> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $2 WHERE user_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(user.as_str())
+        .bind(now_ms())
+        .execute(self.pool())
+        .await?;
+        Ok(done.rows_affected())
+    }
+
     /// Owner of an API token by id, for the one place that checks object ownership.
     pub async fn api_token_owner_by_id(&self, id: &TokenId) -> Result<Option<UserId>> {
         let row: Option<(String,)> =

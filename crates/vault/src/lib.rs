@@ -185,6 +185,12 @@ impl Vault {
         keys::destroy(conn, client).await
     }
 
+    /// Forgets a cached data key (after the transaction that destroyed it committed, so a
+    /// read racing the destruction cannot leave the old key cached).
+    pub fn forget_key(&self, client: &rapport_core::UserId) {
+        self.keys.forget(client);
+    }
+
     /// Signs the current head of the access chain (if it moved since the last checkpoint).
     pub async fn checkpoint(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
         chain::checkpoint(conn, &self.signer).await

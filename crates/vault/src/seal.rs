@@ -1,6 +1,7 @@
 //! AEAD sealing (XChaCha20-Poly1305, random 192-bit nonces). The associated data binds a
 //! ciphertext to its table, row, field and client, so a value copied elsewhere will not
-//! open. Layout: version byte, 24-byte nonce, ciphertext with tag.
+//! open, and so does one presented as another kind of record. Layout: version byte, 24-byte
+//! nonce, ciphertext with tag.
 
 use crate::{access::RecordKind, Result, VaultError};
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
@@ -25,7 +26,13 @@ impl Locator<'_> {
     fn associated_data(&self) -> Vec<u8> {
         // Length-prefixed parts, so no two locators share an encoding.
         let mut ad = b"rapport:v1".to_vec();
-        for part in [self.table, self.row_id, self.field, self.client.as_str()] {
+        for part in [
+            self.kind.as_str(),
+            self.table,
+            self.row_id,
+            self.field,
+            self.client.as_str(),
+        ] {
             ad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             ad.extend_from_slice(part.as_bytes());
         }

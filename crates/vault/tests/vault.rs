@@ -96,6 +96,11 @@ store_test!(sealed_values_open_only_in_their_place, |store| {
             table: "messages",
             ..at(&ana, "n1")
         },
+        // Presented as evidence (which admins may open), a note still will not open.
+        Locator {
+            kind: RecordKind::LicenseEvidence,
+            ..at(&ana, "n1")
+        },
     ] {
         assert!(
             matches!(

@@ -56,7 +56,9 @@ impl Actor {
             AuthVia::Token(_) => true,
             AuthVia::Session(s) => match s.level {
                 SessionLevel::Mfa => true,
-                SessionLevel::Password => !self.user.role.requires_mfa(),
+                SessionLevel::Password => {
+                    !self.user.role.requires_mfa() && !self.user.mfa_enabled()
+                }
                 SessionLevel::PendingMfa => false,
             },
         }

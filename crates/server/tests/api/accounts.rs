@@ -734,3 +734,96 @@ async fn api_mfa_enrolment_and_login() {
     assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(wrong.json()["errors"][0]["field"], "code");
 }
+
+#[tokio::test]
+async fn a_right_password_does_not_reset_the_count_of_wrong_codes() {
+    let app = spawn_app().await;
+    let user = app.user("lee@example.org", Role::Therapist).await;
+    app.enable_totp(&user).await;
+    let mut c = app.client();
+    c.ip = [10, 1, 1, 1];
+    for _ in 0..3 {
+        c.jar.clear();
+        let res = c
+            .post_form(
+                "/login",
+                &[("email", "lee@example.org"), ("password", STRONG)],
+            )
+            .await;
+        assert_eq!(res.location(), Some("/login/mfa"));
+        c.post_form("/login/mfa", &[("code", "000000")]).await;
+        c.post_form("/login/mfa", &[("code", "111111")]).await;
+    }
+    c.jar.clear();
+    let locked = c
+        .post_form(
+            "/login",
+            &[("email", "lee@example.org"), ("password", STRONG)],
+        )
+        .await;
+    assert_eq!(
+        locked.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "six wrong codes lock the account despite right passwords"
+    );
+}
+
+#[tokio::test]
+async fn recovery_steps_end_api_tokens_and_other_sessions() {
+    let app = spawn_app().await;
+    let ana = app.user("ana@example.org", Role::Client).await;
+    app.state
+        .store
+        .create_api_token(
+            &ana.id,
+            "old laptop",
+            &rapport_store::token_hash("rpt_stolen"),
+        )
+        .await
+        .unwrap();
+    let mut thief = app.client();
+    thief.bearer = Some("rpt_stolen".into());
+    assert_eq!(
+        thief.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::OK
+    );
+    let mut c = app.client();
+    c.post_form("/password-reset", &[("email", "ana@example.org")])
+        .await;
+    let link = app
+        .link_in_mail("ana@example.org", "/password-reset/confirm?token=")
+        .await;
+    c.post_form(
+        "/password-reset/confirm",
+        &[
+            ("token", &token_of(&link)),
+            ("new_password", "violet anchor mountain drift"),
+        ],
+    )
+    .await;
+    assert_eq!(
+        thief.json(Method::GET, "/api/v1/me", None).await.status,
+        StatusCode::UNAUTHORIZED,
+        "a reset revokes API tokens"
+    );
+
+    // Turning on two-step verification ends sessions that signed in without it.
+    let mut here = app.session_client(&ana, SessionLevel::Password).await;
+    let mut there = app.session_client(&ana, SessionLevel::Password).await;
+    let page = here.get("/account/mfa").await;
+    let secret: String = page
+        .body
+        .split("id=\"totp-secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    let done = here
+        .post_form("/account/mfa", &[("code", &totp_now(&secret))])
+        .await;
+    assert!(done.body.contains("recovery-codes"), "{}", done.status);
+    assert_eq!(here.get("/account").await.status, StatusCode::OK);
+    assert_eq!(there.get("/account").await.location(), Some("/login"));
+}
