@@ -145,6 +145,11 @@ struct ServeArgs {
     /// research only; see the README.
     #[arg(long, env = "RAPPORT_COACH_MODEL")]
     coach_model: Option<PathBuf>,
+    /// Behind a reverse proxy (TLS termination), take each client's address from the last
+    /// X-Forwarded-For hop, for login throttling and security events. Only set this when a
+    /// proxy you run sets that header; otherwise clients could choose their own address.
+    #[arg(long, env = "RAPPORT_TRUST_PROXY")]
+    trust_proxy: bool,
     /// Years a client's clinical records are kept after they ask to be erased (the law
     /// where you practise decides; 7 is common). Their key is destroyed afterwards.
     #[arg(long, env = "RAPPORT_RETENTION_YEARS", default_value_t = 7)]
@@ -259,6 +264,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut config = Config::new(base_url.clone(), args.db.data_dir.clone());
     config.smtp_url = args.smtp_url.clone();
     config.retention_years = args.retention_years;
+    config.trust_proxy = args.trust_proxy;
     config.mail_from = args.mail_from.clone();
     config.client_sessions = SessionTimeouts {
         idle: Duration::from_secs(args.client_idle_minutes * 60),

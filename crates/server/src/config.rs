@@ -40,6 +40,9 @@ pub struct Config {
     pub checkpoint_every: Duration,
     /// Years clinical records are kept after a client asks to be erased.
     pub retention_years: u32,
+    /// Take the client address from the last X-Forwarded-For hop (only behind a proxy
+    /// that sets it); otherwise the TCP peer is the client.
+    pub trust_proxy: bool,
 }
 
 impl Config {
@@ -62,6 +65,7 @@ impl Config {
             mail_poll: Duration::from_millis(500),
             checkpoint_every: Duration::from_secs(60),
             retention_years: 7,
+            trust_proxy: false,
         }
     }
 

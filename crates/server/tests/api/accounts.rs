@@ -827,3 +827,47 @@ async fn recovery_steps_end_api_tokens_and_other_sessions() {
     assert_eq!(here.get("/account").await.status, StatusCode::OK);
     assert_eq!(there.get("/account").await.location(), Some("/login"));
 }
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
+    let store = rapport_store::testing::fresh_store().await;
+    let dir = std::env::temp_dir().join(rapport_store::new_id());
+    let mut config = rapport_server::Config::new(url::Url::parse(BASE).unwrap(), dir);
+    config.trust_proxy = true;
+    let vault = test_vault(&config);
+    let state = rapport_server::AppState::new(store, config, vault);
+    let app = TestApp {
+        router: rapport_server::app(state.clone()),
+        state,
+    };
+    app.user("ben@example.org", Role::Client).await;
+    let login = |client: &mut Client,
+                 forwarded: &'static str,
+                 email: &'static str,
+                 password: &'static str| {
+        let csrf = client.csrf().unwrap_or_default();
+        let body = format!(
+            "csrf={csrf}&email={email}&password={}",
+            password.replace(' ', "+")
+        );
+        let req = axum::http::Request::post("/login")
+            .header("content-type", "application/x-www-form-urlencoded")
+            .header("x-forwarded-for", forwarded)
+            .body(axum::body::Body::from(body))
+            .unwrap();
+        let mut c = client.clone();
+        async move { c.send(req).await }
+    };
+    let mut c = app.client();
+    c.get("/").await;
+    // An attacker behind the proxy sprays logins; their forged first hop is ignored.
+    for i in 0..30 {
+        let email: &'static str = Box::leak(format!("u{i}@example.org").into_boxed_str());
+        login(&mut c, "1.2.3.4, 203.0.113.7", email, "guess guess").await;
+    }
+    let attacker = login(&mut c, "9.9.9.9, 203.0.113.7", "ben@example.org", STRONG).await;
+    assert_eq!(attacker.status, StatusCode::TOO_MANY_REQUESTS);
+    // Another client arriving through the same proxy is not locked out.
+    let other = login(&mut c, "198.51.100.9", "ben@example.org", STRONG).await;
+    assert_eq!(other.location(), Some("/"));
+}
