@@ -240,9 +240,14 @@ pub async fn mfa_confirm(
             if let Some(u) = ctx.user.as_mut() {
                 u.mfa = true;
             }
+            let cookies = token.as_deref().map(session_cookie);
+            if let Some(c) = &cookies {
+                // This page's forms must carry the token set alongside it.
+                ctx.csrf = super::csrf_in(c);
+            }
             let page = render(&RecoveryCodesPage { ctx, codes })?;
-            Ok(match token {
-                Some(t) => (session_cookie(&t), page).into_response(),
+            Ok(match cookies {
+                Some(c) => (c, page).into_response(),
                 None => page.into_response(),
             })
         }

@@ -63,16 +63,53 @@ pub struct TokenQuery {
 }
 
 /// A `Set-Cookie` header carrying a new session token.
-pub fn session_cookie(token: &str) -> [(axum::http::HeaderName, String); 1] {
-    [(
-        axum::http::header::SET_COOKIE,
-        crate::auth::host_cookie(crate::auth::SESSION_COOKIE, token, None),
-    )]
+/// `Set-Cookie` headers for a new session token, with a new CSRF token beside it: the
+/// CSRF token changes whenever the session does, so one seen before (in a page, a log, a
+/// URL) is useless after login, step-up or logout.
+pub fn session_cookie(token: &str) -> Cookies {
+    axum::response::AppendHeaders([
+        (
+            axum::http::header::SET_COOKIE,
+            crate::auth::host_cookie(crate::auth::SESSION_COOKIE, token, None),
+        ),
+        (
+            axum::http::header::SET_COOKIE,
+            crate::auth::host_cookie(
+                crate::auth::CSRF_COOKIE,
+                &crate::auth::secrets::random_token(),
+                None,
+            ),
+        ),
+    ])
 }
 
-pub fn clear_session_cookie() -> [(axum::http::HeaderName, String); 1] {
-    [(
-        axum::http::header::SET_COOKIE,
-        crate::auth::clear_cookie(crate::auth::SESSION_COOKIE),
-    )]
+/// Two `Set-Cookie` headers (appended, not one replacing the other).
+pub type Cookies = axum::response::AppendHeaders<[(axum::http::HeaderName, String); 2]>;
+
+/// The CSRF token that [`session_cookie`] set, for a page rendered in the same response.
+pub fn csrf_in(cookies: &Cookies) -> String {
+    cookies.0[1]
+        .1
+        .split(';')
+        .next()
+        .and_then(|pair| pair.split_once('='))
+        .map(|(_, v)| v.to_string())
+        .unwrap_or_default()
+}
+
+pub fn clear_session_cookie() -> Cookies {
+    axum::response::AppendHeaders([
+        (
+            axum::http::header::SET_COOKIE,
+            crate::auth::clear_cookie(crate::auth::SESSION_COOKIE),
+        ),
+        (
+            axum::http::header::SET_COOKIE,
+            crate::auth::host_cookie(
+                crate::auth::CSRF_COOKIE,
+                &crate::auth::secrets::random_token(),
+                None,
+            ),
+        ),
+    ])
 }

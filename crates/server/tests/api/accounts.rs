@@ -871,3 +871,33 @@ async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
     let other = login(&mut c, "198.51.100.9", "ben@example.org", STRONG).await;
     assert_eq!(other.location(), Some("/"));
 }
+
+#[tokio::test]
+async fn the_csrf_token_changes_with_the_session() {
+    let app = spawn_app().await;
+    app.user("ana@example.org", Role::Client).await;
+    let mut c = app.client();
+    c.get("/login").await;
+    let before = c.csrf().unwrap();
+    c.post_form(
+        "/login",
+        &[("email", "ana@example.org"), ("password", STRONG)],
+    )
+    .await;
+    let signed_in = c.csrf().unwrap();
+    assert_ne!(
+        before, signed_in,
+        "a token seen before login is useless after it"
+    );
+    assert_eq!(
+        c.post_form(
+            "/account/profile",
+            &[("display_name", "Ana"), ("time_zone", "UTC")]
+        )
+        .await
+        .location(),
+        Some("/account?notice=profile-saved")
+    );
+    c.post_form("/logout", &[]).await;
+    assert_ne!(c.csrf().unwrap(), signed_in);
+}
