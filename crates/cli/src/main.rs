@@ -154,6 +154,10 @@ struct ServeArgs {
     /// where you practise decides; 7 is common). Their key is destroyed afterwards.
     #[arg(long, env = "RAPPORT_RETENTION_YEARS", default_value_t = 7)]
     retention_years: u32,
+    /// When session reminders are e-mailed, as a comma-separated list of times before the
+    /// start: minutes (`90m`), hours (`24h`) or days (`2d`).
+    #[arg(long, env = "RAPPORT_REMINDERS", default_value = "24h,1h", value_parser = parse_reminders)]
+    reminders: Reminders,
     /// Log format: json (structured, one object per line) or text.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", default_value = "json")]
     log_format: logging::Format,
@@ -254,6 +258,31 @@ async fn open_store(db: &DbArgs) -> Result<Store> {
         .context("opening the database")
 }
 
+/// Reminder times in minutes before a session.
+#[derive(Debug, Clone)]
+struct Reminders(Vec<u32>);
+
+fn parse_reminders(raw: &str) -> Result<Reminders, String> {
+    let mut out = Vec::new();
+    for part in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let (n, unit) = part.split_at(part.len() - 1);
+        let n: u32 = n
+            .parse()
+            .map_err(|_| format!("{part:?}: use a number and a unit, like 24h, 90m or 2d"))?;
+        let minutes = match unit {
+            "m" => n,
+            "h" => n.saturating_mul(60),
+            "d" => n.saturating_mul(24 * 60),
+            _ => return Err(format!("{part:?}: the unit is m, h or d")),
+        };
+        if minutes == 0 || minutes > 14 * 24 * 60 {
+            return Err(format!("{part:?}: reminders go between 1 minute and 14 days before"));
+        }
+        out.push(minutes);
+    }
+    Ok(Reminders(out))
+}
+
 async fn serve(args: ServeArgs) -> Result<()> {
     logging::init(args.log_format);
     let store = open_store(&args.db).await?;
@@ -265,6 +294,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.smtp_url = args.smtp_url.clone();
     config.retention_years = args.retention_years;
     config.trust_proxy = args.trust_proxy;
+    config.reminders = args.reminders.0.clone();
     config.mail_from = args.mail_from.clone();
     config.client_sessions = SessionTimeouts {
         idle: Duration::from_secs(args.client_idle_minutes * 60),

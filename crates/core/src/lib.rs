@@ -5,6 +5,7 @@ pub mod account;
 pub mod directory;
 pub mod ids;
 pub mod password;
+pub mod schedule;
 pub mod time;
 
 pub use account::{DisplayName, Email, Pronouns, Role, TimeZoneName};

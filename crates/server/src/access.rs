@@ -20,6 +20,8 @@ pub const ALL_ROLES: &[Role] = &[Role::Client, Role::Therapist, Role::Admin];
 pub const ADMIN: &[Role] = &[Role::Admin];
 pub const CLIENTS: &[Role] = &[Role::Client];
 pub const THERAPISTS: &[Role] = &[Role::Therapist];
+/// The two sides of a session.
+pub const PARTICIPANTS: &[Role] = &[Role::Client, Role::Therapist];
 
 /// Kinds of record whose routes carry an `{id}` that must belong to the actor.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +29,8 @@ pub enum ObjectKind {
     ApiToken,
     /// A license, owned by the therapist who submitted it.
     License,
+    /// An appointment, belonging to both its therapist and its client.
+    Appointment,
 }
 
 /// Who may use a route.
@@ -236,20 +240,31 @@ async fn admit(
                 .find(|(k, _)| *k == "id")
                 .map(|(_, v)| v.to_string())
                 .ok_or(Denied::NotFound)?;
-            let owner = match kind {
+            let owners: Vec<rapport_core::UserId> = match kind {
                 ObjectKind::ApiToken => state
                     .store
                     .api_token_owner_by_id(&TokenId(id))
                     .await
-                    .map_err(|e| Denied::Error(e.into()))?,
+                    .map_err(|e| Denied::Error(e.into()))?
+                    .into_iter()
+                    .collect(),
                 ObjectKind::License => state
                     .store
                     .license(&id)
                     .await
                     .map_err(|e| Denied::Error(e.into()))?
-                    .map(|l| rapport_core::UserId(l.therapist_id)),
+                    .map(|l| rapport_core::UserId(l.therapist_id))
+                    .into_iter()
+                    .collect(),
+                ObjectKind::Appointment => state
+                    .store
+                    .appointment_parties(&id)
+                    .await
+                    .map_err(|e| Denied::Error(e.into()))?
+                    .map(|(t, c)| vec![t, c])
+                    .unwrap_or_default(),
             };
-            if owner.as_ref() == Some(&a.user.id) {
+            if owners.contains(&a.user.id) {
                 Ok(())
             } else {
                 Err(Denied::NotFound)

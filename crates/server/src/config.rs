@@ -43,6 +43,8 @@ pub struct Config {
     /// Take the client address from the last X-Forwarded-For hop (only behind a proxy
     /// that sets it); otherwise the TCP peer is the client.
     pub trust_proxy: bool,
+    /// Minutes before a session at which reminders are e-mailed (default a day and an hour).
+    pub reminders: Vec<u32>,
 }
 
 impl Config {
@@ -66,6 +68,7 @@ impl Config {
             checkpoint_every: Duration::from_secs(60),
             retention_years: 7,
             trust_proxy: false,
+            reminders: vec![24 * 60, 60],
         }
     }
 

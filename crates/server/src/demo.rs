@@ -540,6 +540,46 @@ async fn seed_directory(store: &Store) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Every listed demo therapist works Mon–Fri 9–12 and 13–17 in their own zone and offers
+/// a 60-minute intake and 50-minute sessions; Jordan (a client in Texas, where Dr. Lee is
+/// licensed) has signed the booking consents, so booking works straight away.
+async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
+    for &(email, ..) in PROFILES {
+        let Some(user) = store.user_by_email(&Email::parse(email)?).await? else {
+            continue;
+        };
+        if store.schedule_settings(&user.id).await?.is_some() {
+            continue;
+        }
+        let mut settings = rapport_store::schedule::Settings::defaults(&user.id);
+        settings.min_notice_minutes = 12 * 60;
+        store.save_schedule_settings(&settings).await?;
+        let hours: Vec<(i64, i64, i64)> = (0..5)
+            .flat_map(|d| [(d, 9 * 60, 12 * 60), (d, 13 * 60, 17 * 60)])
+            .collect();
+        store.replace_weekly_hours(&user.id, &hours).await?;
+        store.add_session_type(&user.id, "Intake", 60, 0, 15).await?;
+        store.add_session_type(&user.id, "Session", 50, 0, 10).await?;
+    }
+    if let Some(jordan) = store
+        .user_by_email(&Email::parse("jordan@demo.rapport.localhost")?)
+        .await?
+    {
+        if store.location(&jordan.id).await?.is_none() {
+            store.set_location(&jordan.id, "US", Some("TX")).await?;
+        }
+        if store.latest_signatures(&jordan.id).await?.is_empty() {
+            for key in ["informed-consent", "privacy-notice"] {
+                let doc = crate::consent::document(key).map_err(|e| anyhow::anyhow!("{e}"))?;
+                store
+                    .sign_consent(&jordan.id, doc.key, doc.version, &crate::consent::sha256(doc.text), "Jordan")
+                    .await?;
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Creates the demo accounts that do not exist yet; returns every demo login.
 pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
     let hash = password::hash(DEMO_PASSWORD.to_string()).await?;
@@ -566,5 +606,6 @@ pub async fn seed(store: &Store) -> anyhow::Result<Vec<DemoLogin>> {
         logins.push(DemoLogin { email, name, role });
     }
     seed_directory(store).await?;
+    seed_schedules(store).await?;
     Ok(logins)
 }

@@ -23,6 +23,7 @@ pub mod ops;
 pub mod privacy;
 pub mod profiles;
 pub mod respond;
+pub mod scheduling;
 pub mod state;
 pub mod testkit;
 pub mod uploads;
@@ -32,7 +33,7 @@ pub use access::{Access, RouteInfo};
 pub use config::Config;
 pub use state::AppState;
 
-use access::{Routes, ADMIN, ALL_ROLES, CLIENTS, THERAPISTS};
+use access::{Routes, ADMIN, ALL_ROLES, CLIENTS, PARTICIPANTS, THERAPISTS};
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, Method};
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -76,6 +77,8 @@ fn routes(state: AppState) -> Routes {
     use Method as M;
     let token = Owner(ALL_ROLES, access::ObjectKind::ApiToken);
     let own_license = Owner(THERAPISTS, access::ObjectKind::License);
+    let session = Owner(PARTICIPANTS, access::ObjectKind::Appointment);
+    use web::schedule as sch;
     let upload = |r: axum::routing::MethodRouter<AppState>| r.layer(DefaultBodyLimit::max(uploads::UPLOAD_LIMIT + 64 * 1024));
     Routes::new(state)
         // Operations
@@ -135,6 +138,30 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/coach", Roles(THERAPISTS), post(web::coach::check))
         .add(M::POST, "/coach/opt-in", Roles(THERAPISTS), post(web::coach::opt_in))
         .add(M::POST, "/coach/opt-out", Roles(THERAPISTS), post(web::coach::opt_out))
+        .add(M::GET, "/therapist/schedule", Roles(THERAPISTS), get(sch::settings))
+        .add(M::POST, "/therapist/schedule/settings", Roles(THERAPISTS), post(sch::save_settings))
+        .add(M::POST, "/therapist/schedule/hours", Roles(THERAPISTS), post(sch::save_hours))
+        .add(M::POST, "/therapist/schedule/overrides", Roles(THERAPISTS), post(sch::add_override))
+        .add(M::POST, "/therapist/schedule/overrides/{id}/remove", Roles(THERAPISTS), post(sch::remove_override))
+        .add(M::POST, "/therapist/schedule/time-off", Roles(THERAPISTS), post(sch::add_time_off))
+        .add(M::POST, "/therapist/schedule/time-off/{id}/remove", Roles(THERAPISTS), post(sch::remove_time_off))
+        .add(M::POST, "/therapist/schedule/types", Roles(THERAPISTS), post(sch::add_type))
+        .add(M::POST, "/therapist/schedule/types/{id}/toggle", Roles(THERAPISTS), post(sch::toggle_type))
+        .add(M::GET, "/therapist/calendar", Roles(THERAPISTS), get(sch::week))
+        .add(M::GET, "/therapist/reliability", Roles(THERAPISTS), get(sch::reliability))
+        .add(M::GET, "/therapists/{id}/book", Roles(CLIENTS), get(sch::book_form))
+        .add(M::POST, "/therapists/{id}/book", Roles(CLIENTS), post(sch::book))
+        .add(M::GET, "/sessions", Roles(PARTICIPANTS), get(sch::sessions))
+        .add(M::POST, "/sessions/feed", Roles(PARTICIPANTS), post(sch::create_feed))
+        .add(M::POST, "/sessions/feed/revoke", Roles(PARTICIPANTS), post(sch::revoke_feed))
+        .add(M::GET, "/calendar/{token}", Public, get(sch::feed))
+        .add(M::GET, "/appointments/{id}", session, get(sch::appointment))
+        .add(M::GET, "/appointments/{id}/calendar.ics", session, get(sch::download))
+        .add(M::POST, "/appointments/{id}/cancel", session, post(sch::cancel))
+        .add(M::GET, "/appointments/{id}/reschedule", session, get(sch::reschedule_form))
+        .add(M::POST, "/appointments/{id}/reschedule", session, post(sch::reschedule))
+        .add(M::POST, "/appointments/{id}/join", session, post(sch::join))
+        .add(M::POST, "/appointments/{id}/leave", session, post(sch::leave))
         // Web: admin
         .add(M::GET, "/admin", Roles(ADMIN), get(adm::console))
         .add(M::POST, "/admin/emergency", Roles(ADMIN), post(adm::grant_emergency))
@@ -182,6 +209,14 @@ fn routes(state: AppState) -> Routes {
         .add(M::POST, "/api/v1/match", Roles(CLIENTS), post(api::directory::find_matches))
         .add(M::GET, "/api/v1/admin/licenses", Roles(ADMIN), get(api::directory::queue))
         .add(M::POST, "/api/v1/admin/licenses/{license}/decision", Roles(ADMIN), post(api::directory::decide))
+        .add(M::GET, "/api/v1/therapists/{id}/availability", Public, get(api::schedule::availability))
+        .add(M::POST, "/api/v1/appointments", Roles(CLIENTS), post(api::schedule::book))
+        .add(M::GET, "/api/v1/me/appointments", Roles(PARTICIPANTS), get(api::schedule::mine))
+        .add(M::GET, "/api/v1/appointments/{id}", session, get(api::schedule::show))
+        .add(M::POST, "/api/v1/appointments/{id}/cancel", session, post(api::schedule::cancel))
+        .add(M::POST, "/api/v1/appointments/{id}/reschedule", session, post(api::schedule::reschedule))
+        .add(M::POST, "/api/v1/appointments/{id}/presence", session, post(api::schedule::presence))
+        .add(M::GET, "/api/v1/me/reliability", Roles(THERAPISTS), get(api::schedule::reliability))
         .add(M::GET, "/api/v1/admin/users", Roles(ADMIN), get(api::admin::users))
         .add(M::GET, "/api/v1/admin/security-events", Roles(ADMIN), get(api::admin::security_events))
 }
@@ -268,6 +303,13 @@ async fn sign_checkpoints(state: AppState, mut shutdown: tokio::sync::watch::Rec
         }
         if let Err(e) = credentials::send_expiry_reminders(&state, directory::today()).await {
             tracing::error!(error = %e, "could not send license expiry reminders");
+        }
+        let now = chrono::Utc::now();
+        if let Err(e) = scheduling::settle_due(&state, now).await {
+            tracing::error!(error = %e, "could not settle ended sessions");
+        }
+        if let Err(e) = scheduling::send_reminders(&state, now).await {
+            tracing::error!(error = %e, "could not send session reminders");
         }
         if stop {
             break;

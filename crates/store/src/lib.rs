@@ -6,6 +6,7 @@ pub mod directory;
 pub mod emergency;
 pub mod erasure;
 pub mod outbox;
+pub mod schedule;
 pub mod security;
 pub mod sessions;
 pub mod testing;

@@ -8,6 +8,7 @@ pub mod coach;
 pub mod consents;
 pub mod directory;
 pub mod openapi;
+pub mod schedule;
 
 use crate::error::AppError;
 use axum::extract::{FromRequest, Request};

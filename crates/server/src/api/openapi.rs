@@ -1,6 +1,6 @@
 //! The OpenAPI 3.1 document, generated from the handlers' annotations.
 
-use super::{accounts, admin, coach, consents, directory};
+use super::{accounts, admin, coach, consents, directory, schedule};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -19,6 +19,8 @@ use utoipa::{Modify, OpenApi};
         directory::search, directory::profile, directory::my_licenses, directory::submit_license,
         directory::queue, directory::decide, directory::set_location, directory::save_profile, directory::find_matches,
         admin::users, admin::security_events, admin::grant_emergency,
+        schedule::availability, schedule::book, schedule::mine, schedule::show, schedule::cancel,
+        schedule::reschedule, schedule::presence, schedule::reliability,
     ),
     modifiers(&Security),
     security(("bearer" = []), ("session" = [])),

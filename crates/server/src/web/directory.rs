@@ -184,6 +184,10 @@ pub struct PublicProfilePage {
     pub has_photo: bool,
     pub licenses: Vec<String>,
     pub where_note: Option<String>,
+    /// Reliability in plain words, once there are enough sessions to say it.
+    pub reliability: Vec<String>,
+    /// Whether the therapist offers any session type for booking.
+    pub bookable: bool,
     pub long_intro: Vec<String>,
     pub specialties: String,
     pub modalities: String,
@@ -220,8 +224,18 @@ pub async fn profile(
             format!("Not licensed in {}, where you said you will be during sessions, so they cannot see you there.", place.name())
         }
     });
+    let (measured, _) =
+        crate::scheduling::reliability(&state, &user, chrono::Utc::now(), 0).await?;
+    let bookable = state
+        .store
+        .session_types(&user)
+        .await?
+        .iter()
+        .any(|t| t.active);
     let page = PublicProfilePage {
         ctx,
+        reliability: measured.public_lines().unwrap_or_default(),
+        bookable,
         has_photo: state.store.photo(&user).await?.is_some(),
         licenses: lines,
         where_note,

@@ -50,11 +50,14 @@ impl PageCtx {
                 links.push(("/admin", "Admin"));
                 links.push(("/admin/licenses", "Licenses"));
             } else if a.role() == Role::Therapist {
+                links.push(("/therapist/calendar", "Calendar"));
+                links.push(("/therapist/schedule", "Availability"));
                 links.push(("/therapist/profile", "Profile"));
                 links.push(("/therapist/licenses", "Licenses"));
                 links.push(("/coach", "Reply coach"));
             } else if a.role() == Role::Client {
                 links.push(("/match", "Find your match"));
+                links.push(("/sessions", "Sessions"));
                 links.push(("/consents", "Consents"));
                 links.push(("/privacy", "Privacy"));
             }

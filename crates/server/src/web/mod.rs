@@ -11,6 +11,7 @@ pub mod matching;
 pub mod pages;
 pub mod profile;
 pub mod public;
+pub mod schedule;
 pub mod uploads;
 
 use crate::error::AppError;

@@ -48,7 +48,13 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
             continue;
         }
         covered += 1;
-        let path = concrete(route.path, "no-such-id");
+        let path = if route.path.contains("/appointments/{id}") {
+            let (t, kind) = bookable_therapist(&app, &format!("t{covered}@example.org"), 0).await;
+            let start = rapport_store::now_ms() + 3_600_000;
+            concrete(route.path, &appointment_at(&app, &t, &client, &kind, start).await)
+        } else {
+            concrete(route.path, "no-such-id")
+        };
         let persona = || async {
             match route.access {
                 Access::Public => {
@@ -260,6 +266,8 @@ async fn every_web_form_refuses_oversized_and_garbled_bodies() {
                 "oversized" => res.status == StatusCode::PAYLOAD_TOO_LARGE,
                 // Garbage fields read as empty ones: the form's own rules answer (4xx) or,
                 // for forms with no fields such as logout, the action simply happens.
+                // Making a calendar link takes no fields and shows the new link at once.
+                _ if route.path == "/sessions/feed" => res.status == StatusCode::OK,
                 _ => res.status.is_client_error() || res.status == StatusCode::SEE_OTHER,
             };
             assert!(

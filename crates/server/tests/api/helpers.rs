@@ -305,3 +305,109 @@ pub fn totp_now(secret: &str) -> String {
     let now = (rapport_store::now_ms() / 1000) as u64;
     rapport_server::auth::totp::code_at(secret, now).unwrap()
 }
+
+/// A therapist ready to be booked: verified license for Texas, weekly hours every day
+/// 08:00–20:00 in Chicago, a 50-minute session type with a 10-minute buffer after, and
+/// the given minimum notice (hours). Returns the therapist and the session type's id.
+pub async fn bookable_therapist(app: &TestApp, email: &str, notice_hours: i64) -> (User, String) {
+    let therapist = app.user(email, Role::Therapist).await;
+    let store = &app.state.store;
+    let admin = app
+        .user(&format!("verifier.{}", email), Role::Admin)
+        .await;
+    let l = store
+        .add_license(
+            &therapist.id,
+            rapport_store::directory::NewLicense {
+                license_type: "psychologist",
+                number: "PSY-1",
+                country: "US",
+                region: Some("TX"),
+                issued_on: "2020-01-01",
+                expires_on: "2099-01-01",
+            },
+        )
+        .await
+        .unwrap();
+    store
+        .decide_license(&l.id, &admin.id, true, "registry_lookup", None)
+        .await
+        .unwrap();
+    store
+        .save_profile(
+            &therapist.id,
+            &therapist.display_name,
+            &rapport_store::directory::ProfileInput {
+                short_intro: "Practical help.".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut settings = rapport_store::schedule::Settings::defaults(&therapist.id);
+    settings.min_notice_minutes = notice_hours * 60;
+    settings.horizon_days = 60;
+    settings.step_minutes = 60;
+    store.save_schedule_settings(&settings).await.unwrap();
+    let hours: Vec<(i64, i64, i64)> = (0..7).map(|d| (d, 8 * 60, 20 * 60)).collect();
+    store.replace_weekly_hours(&therapist.id, &hours).await.unwrap();
+    let kind = store
+        .add_session_type(&therapist.id, "Session", 50, 0, 10)
+        .await
+        .unwrap();
+    (therapist, kind)
+}
+
+/// A client who may book: located in Texas, with the booking consents signed.
+pub async fn ready_client(app: &TestApp, email: &str) -> User {
+    let client = app.user(email, Role::Client).await;
+    app.state
+        .store
+        .set_location(&client.id, "US", Some("TX"))
+        .await
+        .unwrap();
+    for key in ["informed-consent", "privacy-notice"] {
+        rapport_server::consent::sign(&app.state, &client.id, key, "A Client", None)
+            .await
+            .unwrap();
+    }
+    client
+}
+
+/// Writes an appointment straight into the store (no scheduling rules), starting at
+/// `start_ms` for 50 minutes: for tests that need sessions in the past or many of them.
+pub async fn appointment_at(
+    app: &TestApp,
+    therapist: &User,
+    client: &User,
+    kind: &str,
+    start_ms: i64,
+) -> String {
+    let occ = rapport_store::schedule::Occurrence {
+        starts_at: start_ms,
+        ends_at: start_ms + 50 * 60_000,
+        busy_from: start_ms,
+        busy_until: start_ms + 60 * 60_000,
+    };
+    match app
+        .state
+        .store
+        .book(
+            rapport_store::schedule::NewBooking {
+                therapist: &therapist.id,
+                client: &client.id,
+                session_type: kind,
+                occurrences: &[occ],
+                free_cancel_hours: 24,
+                party: "client",
+                actor: &client.id,
+            },
+            |_| Ok(()),
+        )
+        .await
+        .unwrap()
+    {
+        rapport_store::schedule::Booked::Done(ids) => ids[0].clone(),
+        other => panic!("not booked: {other:?}"),
+    }
+}
