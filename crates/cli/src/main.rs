@@ -276,7 +276,9 @@ fn parse_reminders(raw: &str) -> Result<Reminders, String> {
             _ => return Err(format!("{part:?}: the unit is m, h or d")),
         };
         if minutes == 0 || minutes > 14 * 24 * 60 {
-            return Err(format!("{part:?}: reminders go between 1 minute and 14 days before"));
+            return Err(format!(
+                "{part:?}: reminders go between 1 minute and 14 days before"
+            ));
         }
         out.push(minutes);
     }

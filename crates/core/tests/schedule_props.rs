@@ -411,7 +411,7 @@ fn expected_abbreviation(tz: Tz, t: DateTime<Utc>) -> String {
     let total = o.fix().local_minus_utc();
     let sign = if total < 0 { '-' } else { '+' };
     let m = total.unsigned_abs() / 60;
-    if m % 60 == 0 {
+    if m.is_multiple_of(60) {
         format!("{sign}{:02}", m / 60)
     } else {
         format!("{sign}{:02}{:02}", m / 60, m % 60)

@@ -558,8 +558,12 @@ async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
             .flat_map(|d| [(d, 9 * 60, 12 * 60), (d, 13 * 60, 17 * 60)])
             .collect();
         store.replace_weekly_hours(&user.id, &hours).await?;
-        store.add_session_type(&user.id, "Intake", 60, 0, 15).await?;
-        store.add_session_type(&user.id, "Session", 50, 0, 10).await?;
+        store
+            .add_session_type(&user.id, "Intake", 60, 0, 15)
+            .await?;
+        store
+            .add_session_type(&user.id, "Session", 50, 0, 10)
+            .await?;
     }
     if let Some(jordan) = store
         .user_by_email(&Email::parse("jordan@demo.rapport.localhost")?)
@@ -572,7 +576,13 @@ async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
             for key in ["informed-consent", "privacy-notice"] {
                 let doc = crate::consent::document(key).map_err(|e| anyhow::anyhow!("{e}"))?;
                 store
-                    .sign_consent(&jordan.id, doc.key, doc.version, &crate::consent::sha256(doc.text), "Jordan")
+                    .sign_consent(
+                        &jordan.id,
+                        doc.key,
+                        doc.version,
+                        &crate::consent::sha256(doc.text),
+                        "Jordan",
+                    )
                     .await?;
             }
         }

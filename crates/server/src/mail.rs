@@ -246,25 +246,16 @@ pub async fn run_worker(state: AppState, mut shutdown: tokio::sync::watch::Recei
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(0), Duration::from_secs(15));
-        assert_eq!(backoff(1), Duration::from_secs(30));
-        assert_eq!(backoff(20), Duration::from_secs(3600));
-    }
-}
-
 /// The two people of an appointment, each with the other's name and their own zone.
 async fn parties(
     state: &AppState,
     a: &rapport_store::schedule::Appointment,
 ) -> AppResult<Vec<(User, String)>> {
     let mut out = Vec::new();
-    for (id, other) in [(&a.client_id, &a.therapist_name), (&a.therapist_id, &a.client_name)] {
+    for (id, other) in [
+        (&a.client_id, &a.therapist_name),
+        (&a.therapist_id, &a.client_name),
+    ] {
         if let Some(u) = state.store.user(&rapport_core::UserId(id.clone())).await? {
             if u.erased_at.is_none() {
                 out.push((u, other.clone()));
@@ -369,4 +360,16 @@ pub async fn appointment_reminder(
         queue(state, &u.email, "Reminder: therapy session", body).await?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(0), Duration::from_secs(15));
+        assert_eq!(backoff(1), Duration::from_secs(30));
+        assert_eq!(backoff(20), Duration::from_secs(3600));
+    }
 }

@@ -55,7 +55,11 @@ impl Schedule {
             .iter()
             .find(|t| t.id == id && t.active)
             .ok_or_else(|| {
-                Invalid::new("session_type", "Choose one of the therapist's session types.").into()
+                Invalid::new(
+                    "session_type",
+                    "Choose one of the therapist's session types.",
+                )
+                .into()
             })
     }
 }
@@ -182,7 +186,11 @@ pub async fn client_place(state: &AppState, client: &UserId) -> AppResult<Option
 
 /// Refuses unless the therapist is listed (a verified license that counts today) and
 /// licensed where the client will be.
-pub async fn check_licensed(state: &AppState, therapist: &UserId, client: &UserId) -> AppResult<()> {
+pub async fn check_licensed(
+    state: &AppState,
+    therapist: &UserId,
+    client: &UserId,
+) -> AppResult<()> {
     let licenses = state.store.licenses_of(therapist).await?;
     let today = dir::today();
     if dir::verified_lines(&licenses, today).is_empty() {
@@ -275,7 +283,11 @@ pub async fn book(
         return Err(AppError::Forbidden);
     }
     if !(1..=MAX_WEEKS).contains(&weeks) {
-        return Err(Invalid::new("weeks", format!("Book between 1 and {MAX_WEEKS} weekly sessions.")).into());
+        return Err(Invalid::new(
+            "weeks",
+            format!("Book between 1 and {MAX_WEEKS} weekly sessions."),
+        )
+        .into());
     }
     consent::require(state, &client.user.id, Service::Booking).await?;
     check_licensed(state, therapist, &client.user.id).await?;
@@ -322,8 +334,16 @@ pub fn party_of(actor: &Actor, a: &Appointment) -> AppResult<Party> {
     }
 }
 
-pub async fn appointment_for(state: &AppState, actor: &Actor, id: &str) -> AppResult<(Appointment, Party)> {
-    let a = state.store.appointment(id).await?.ok_or(AppError::NotFound)?;
+pub async fn appointment_for(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+) -> AppResult<(Appointment, Party)> {
+    let a = state
+        .store
+        .appointment(id)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let p = party_of(actor, &a)?;
     Ok((a, p))
 }
@@ -336,13 +356,20 @@ pub fn policy_of(a: &Appointment) -> CancellationPolicy {
 
 fn still_booked(a: &Appointment) -> AppResult<()> {
     if a.status != Status::Booked.as_str() {
-        return Err(AppError::Refused("This session is no longer booked.".into()));
+        return Err(AppError::Refused(
+            "This session is no longer booked.".into(),
+        ));
     }
     Ok(())
 }
 
 /// Moves a booked session to `to`, before the policy's deadline only.
-pub async fn reschedule(state: &AppState, actor: &Actor, id: &str, to: DateTime<Utc>) -> AppResult<()> {
+pub async fn reschedule(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    to: DateTime<Utc>,
+) -> AppResult<()> {
     let (a, party) = appointment_for(state, actor, id).await?;
     still_booked(&a)?;
     let now = Utc::now();
@@ -364,9 +391,13 @@ pub async fn reschedule(state: &AppState, actor: &Actor, id: &str, to: DateTime<
     booked(
         state
             .store
-            .reschedule(id, occurrence(&kind, to), party.as_str(), &actor.user.id, |busy| {
-                verify(&s.availability, &kind, &starts, now, busy)
-            })
+            .reschedule(
+                id,
+                occurrence(&kind, to),
+                party.as_str(),
+                &actor.user.id,
+                |busy| verify(&s.availability, &kind, &starts, now, busy),
+            )
             .await,
     )?;
     if let Some(moved) = state.store.appointment(id).await? {
@@ -388,14 +419,22 @@ pub async fn cancel(state: &AppState, actor: &Actor, id: &str) -> AppResult<bool
         .cancel_appointment(id, party.as_str(), &actor.user.id, late)
         .await?
     {
-        return Err(AppError::Refused("This session is no longer booked.".into()));
+        return Err(AppError::Refused(
+            "This session is no longer booked.".into(),
+        ));
     }
     mail::appointment_cancelled(state, &a, party, late).await?;
     Ok(late)
 }
 
 /// Records that the actor joined (`joined`) or left (`left`) the session at `now`.
-pub async fn presence(state: &AppState, actor: &Actor, id: &str, joined: bool, now: DateTime<Utc>) -> AppResult<()> {
+pub async fn presence(
+    state: &AppState,
+    actor: &Actor,
+    id: &str,
+    joined: bool,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let (a, party) = appointment_for(state, actor, id).await?;
     still_booked(&a)?;
     let opens = from_millis(a.starts_at) - Duration::minutes(JOIN_EARLY_MINUTES);
@@ -488,7 +527,9 @@ pub async fn reliability(
     now: DateTime<Utc>,
     weeks: u32,
 ) -> AppResult<(Reliability, Vec<(DateTime<Utc>, Reliability)>)> {
-    let since = now - Duration::days(rapport_core::schedule::reliability::WINDOW_DAYS) - Duration::weeks(weeks.into());
+    let since = now
+        - Duration::days(rapport_core::schedule::reliability::WINDOW_DAYS)
+        - Duration::weeks(weeks.into());
     let facts: Vec<AppointmentFacts> = state
         .store
         .reliability_rows(therapist, to_millis(since))
@@ -521,7 +562,11 @@ pub fn join_link(state: &AppState, id: &str) -> String {
 pub fn event(state: &AppState, a: &Appointment) -> ics::Event {
     let link = join_link(state, &a.id);
     ics::Event {
-        uid: format!("{}@{}", a.id, state.config.base_url.host_str().unwrap_or("rapport")),
+        uid: format!(
+            "{}@{}",
+            a.id,
+            state.config.base_url.host_str().unwrap_or("rapport")
+        ),
         start: from_millis(a.starts_at),
         end: from_millis(a.ends_at),
         summary: "Therapy session".into(),
@@ -544,5 +589,10 @@ pub async fn calendar_for(state: &AppState, user: &User, now: DateTime<Utc>) -> 
         )
         .await?;
     let events: Vec<ics::Event> = list.iter().map(|a| event(state, a)).collect();
-    Ok(ics::calendar("Rapport sessions", user.time_zone().tz(), &events, now))
+    Ok(ics::calendar(
+        "Rapport sessions",
+        user.time_zone().tz(),
+        &events,
+        now,
+    ))
 }

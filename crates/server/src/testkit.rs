@@ -142,6 +142,59 @@ pub fn fhir_validate(json: &str, resource: &str) -> Option<Result<(), String>> {
     })
 }
 
+/// Parses iCalendar text with Python's `icalendar` library (a real RFC 5545 reader) and
+/// returns what it understood: each time zone's id, and each event's UID, SUMMARY,
+/// DESCRIPTION, STATUS, and start and end as UTC instants plus the TZID they were written
+/// in. `None` (after saying so) when the library is missing and strictness is off; CI
+/// installs it.
+pub fn ical_read(ics: &str) -> Option<Result<serde_json::Value, String>> {
+    let probe = Command::new("python3")
+        .args(["-c", "import icalendar"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !probe {
+        if std::env::var(REQUIRE_SMTP_VAR).is_ok_and(|v| v == "1") {
+            panic!("CI must parse calendars: pip install icalendar");
+        }
+        eprintln!("SKIPPED: calendar parsing needs Python's icalendar (pip install icalendar)");
+        return None;
+    }
+    let path = std::env::temp_dir().join(format!("rapport-ical-{}.ics", uuid::Uuid::new_v4()));
+    std::fs::write(&path, ics).ok()?;
+    let script = r#"
+import sys, json, datetime
+from icalendar import Calendar
+cal = Calendar.from_ical(open(sys.argv[1], 'rb').read())
+out = {"timezones": [], "events": []}
+for c in cal.walk():
+    if c.name == "VTIMEZONE":
+        out["timezones"].append(str(c["TZID"]))
+    if c.name == "VEVENT":
+        s = c.decoded("DTSTART"); e = c.decoded("DTEND")
+        assert s.tzinfo is not None and e.tzinfo is not None, "times must carry a zone"
+        out["events"].append({
+            "uid": str(c["UID"]), "summary": str(c["SUMMARY"]), "description": str(c["DESCRIPTION"]),
+            "status": str(c.get("STATUS")), "tzid": c["DTSTART"].params.get("TZID"),
+            "start": s.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "end": e.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        })
+print(json.dumps(out))
+"#;
+    let out = Command::new("python3")
+        .args(["-c", script])
+        .arg(&path)
+        .output()
+        .ok()?;
+    let _ = std::fs::remove_file(&path);
+    Some(if out.status.success() {
+        serde_json::from_slice(&out.stdout).map_err(|e| e.to_string())
+    } else {
+        Err(String::from_utf8_lossy(&out.stderr).into_owned())
+    })
+}
+
 /// A port that was free a moment ago.
 pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0")

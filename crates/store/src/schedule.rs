@@ -208,10 +208,9 @@ pub struct AppointmentEvent {
 #[serde(transparent)]
 pub struct LateFlag(pub bool);
 
-impl TryFrom<i64> for LateFlag {
-    type Error = std::convert::Infallible;
-    fn try_from(v: i64) -> Result<Self, Self::Error> {
-        Ok(LateFlag(v != 0))
+impl From<i64> for LateFlag {
+    fn from(v: i64) -> Self {
+        LateFlag(v != 0)
     }
 }
 
@@ -266,6 +265,7 @@ pub struct ReliabilityRow {
     pub cancelled_late: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn add_event(
     tx: &mut sqlx::Transaction<'static, sqlx::Any>,
     appointment: &str,
@@ -385,7 +385,11 @@ impl Store {
     }
 
     /// Replaces all weekly hours at once (the form edits the whole week).
-    pub async fn replace_weekly_hours(&self, therapist: &UserId, hours: &[(i64, i64, i64)]) -> Result<()> {
+    pub async fn replace_weekly_hours(
+        &self,
+        therapist: &UserId,
+        hours: &[(i64, i64, i64)],
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
         sqlx::query("DELETE FROM weekly_hours WHERE therapist_id = $1")
             .bind(therapist.as_str())
@@ -455,7 +459,12 @@ impl Store {
         .await?)
     }
 
-    pub async fn add_time_off(&self, therapist: &UserId, starts_at: i64, ends_at: i64) -> Result<String> {
+    pub async fn add_time_off(
+        &self,
+        therapist: &UserId,
+        starts_at: i64,
+        ends_at: i64,
+    ) -> Result<String> {
         let id = new_id();
         sqlx::query(
             "INSERT INTO time_off (id, therapist_id, starts_at, ends_at, created_at) VALUES ($1, $2, $3, $4, $5)",
@@ -526,18 +535,29 @@ impl Store {
     }
 
     /// Offers a session type to clients or stops offering it (booked sessions keep it).
-    pub async fn set_session_type_active(&self, therapist: &UserId, id: &str, active: bool) -> Result<bool> {
-        let done = sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND therapist_id = $2")
-            .bind(id)
-            .bind(therapist.as_str())
-            .bind(i64::from(active))
-            .execute(self.pool())
-            .await?;
+    pub async fn set_session_type_active(
+        &self,
+        therapist: &UserId,
+        id: &str,
+        active: bool,
+    ) -> Result<bool> {
+        let done =
+            sqlx::query("UPDATE session_types SET active = $3 WHERE id = $1 AND therapist_id = $2")
+                .bind(id)
+                .bind(therapist.as_str())
+                .bind(i64::from(active))
+                .execute(self.pool())
+                .await?;
         Ok(done.rows_affected() > 0)
     }
 
     /// The therapist's live bookings overlapping `[from, until)`, as padded spans.
-    pub async fn busy_spans(&self, therapist: &UserId, from: i64, until: i64) -> Result<Vec<(i64, i64)>> {
+    pub async fn busy_spans(
+        &self,
+        therapist: &UserId,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT busy_from, busy_until FROM appointments WHERE therapist_id = $1 AND status = 'booked' \
              AND busy_until > $2 AND busy_from < $3 ORDER BY busy_from",
@@ -565,7 +585,15 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         take_turn(&mut tx, b.therapist.as_str()).await?;
-        let busy = busy_in(&mut tx, b.therapist.as_str(), b.client.as_str(), from, until, None).await?;
+        let busy = busy_in(
+            &mut tx,
+            b.therapist.as_str(),
+            b.client.as_str(),
+            from,
+            until,
+            None,
+        )
+        .await?;
         if let Err(reason) = verify(&busy) {
             tx.rollback().await?;
             return Ok(Booked::Refused(reason));
@@ -594,7 +622,18 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "time"))?;
-            add_event(&mut tx, &id, now, "booked", b.party, Some(b.actor.as_str()), o.starts_at, None, false).await?;
+            add_event(
+                &mut tx,
+                &id,
+                now,
+                "booked",
+                b.party,
+                Some(b.actor.as_str()),
+                o.starts_at,
+                None,
+                false,
+            )
+            .await?;
             ids.push(id);
         }
         tx.commit().await?;
@@ -615,7 +654,15 @@ impl Store {
         };
         let mut tx = self.begin_write().await?;
         take_turn(&mut tx, &a.therapist_id).await?;
-        let busy = busy_in(&mut tx, &a.therapist_id, &a.client_id, to.busy_from, to.busy_until, Some(id)).await?;
+        let busy = busy_in(
+            &mut tx,
+            &a.therapist_id,
+            &a.client_id,
+            to.busy_from,
+            to.busy_until,
+            Some(id),
+        )
+        .await?;
         if let Err(reason) = verify(&busy) {
             tx.rollback().await?;
             return Ok(Booked::Refused(reason));
@@ -637,15 +684,34 @@ impl Store {
         .map_err(|e| StoreError::unique(e, "time"))?;
         if done.rows_affected() == 0 {
             tx.rollback().await?;
-            return Ok(Booked::Refused("This session changed in the meantime; please look again.".into()));
+            return Ok(Booked::Refused(
+                "This session changed in the meantime; please look again.".into(),
+            ));
         }
-        add_event(&mut tx, id, now, "rescheduled", party, Some(actor.as_str()), to.starts_at, Some(a.starts_at), false).await?;
+        add_event(
+            &mut tx,
+            id,
+            now,
+            "rescheduled",
+            party,
+            Some(actor.as_str()),
+            to.starts_at,
+            Some(a.starts_at),
+            false,
+        )
+        .await?;
         tx.commit().await?;
         Ok(Booked::Done(vec![id.to_string()]))
     }
 
     /// Cancels a live appointment; false if it was no longer live.
-    pub async fn cancel_appointment(&self, id: &str, party: &str, actor: &UserId, late: bool) -> Result<bool> {
+    pub async fn cancel_appointment(
+        &self,
+        id: &str,
+        party: &str,
+        actor: &UserId,
+        late: bool,
+    ) -> Result<bool> {
         let mut tx = self.begin_write().await?;
         let now = now_ms();
         let done = sqlx::query(
@@ -666,16 +732,28 @@ impl Store {
             .bind(id)
             .fetch_one(&mut *tx)
             .await?;
-        add_event(&mut tx, id, now, "cancelled", party, Some(actor.as_str()), starts, None, late).await?;
+        add_event(
+            &mut tx,
+            id,
+            now,
+            "cancelled",
+            party,
+            Some(actor.as_str()),
+            starts,
+            None,
+            late,
+        )
+        .await?;
         tx.commit().await?;
         Ok(true)
     }
 
     pub async fn appointment(&self, id: &str) -> Result<Option<Appointment>> {
-        let row: Option<AppointmentRow> = sqlx::query_as(&format!("{APPOINTMENT_SELECT} WHERE a.id = $1"))
-            .bind(id)
-            .fetch_optional(self.pool())
-            .await?;
+        let row: Option<AppointmentRow> =
+            sqlx::query_as(&format!("{APPOINTMENT_SELECT} WHERE a.id = $1"))
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(row.map(Appointment::from))
     }
 
@@ -690,7 +768,12 @@ impl Store {
     }
 
     /// A person's appointments (as therapist or client) starting within `[from, until)`.
-    pub async fn appointments_of(&self, user: &UserId, from: i64, until: i64) -> Result<Vec<Appointment>> {
+    pub async fn appointments_of(
+        &self,
+        user: &UserId,
+        from: i64,
+        until: i64,
+    ) -> Result<Vec<Appointment>> {
         let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
             "{APPOINTMENT_SELECT} WHERE (a.therapist_id = $1 OR a.client_id = $1) AND a.starts_at >= $2 AND a.starts_at < $3 \
              ORDER BY a.starts_at, a.id"
@@ -714,16 +797,35 @@ impl Store {
     }
 
     /// Records that `party` joined or left (`kind` is `joined` or `left`) at `at`.
-    pub async fn record_presence(&self, id: &str, party: &str, actor: &UserId, kind: &str, at: i64) -> Result<()> {
+    pub async fn record_presence(
+        &self,
+        id: &str,
+        party: &str,
+        actor: &UserId,
+        kind: &str,
+        at: i64,
+    ) -> Result<()> {
         let mut tx = self.begin_write().await?;
-        let starts: Option<i64> = sqlx::query_scalar("SELECT starts_at FROM appointments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let starts: Option<i64> =
+            sqlx::query_scalar("SELECT starts_at FROM appointments WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(starts) = starts else {
             return Err(StoreError::NotFound);
         };
-        add_event(&mut tx, id, at, kind, party, Some(actor.as_str()), starts, None, false).await?;
+        add_event(
+            &mut tx,
+            id,
+            at,
+            kind,
+            party,
+            Some(actor.as_str()),
+            starts,
+            None,
+            false,
+        )
+        .await?;
         tx.commit().await?;
         Ok(())
     }
@@ -781,7 +883,18 @@ impl Store {
             .fetch_one(&mut *tx)
             .await?;
         if status == "completed" {
-            add_event(&mut tx, id, at, "completed", "system", None, starts, None, false).await?;
+            add_event(
+                &mut tx,
+                id,
+                at,
+                "completed",
+                "system",
+                None,
+                starts,
+                None,
+                false,
+            )
+            .await?;
         }
         for (missed, party) in [(no_show_therapist, "therapist"), (no_show_client, "client")] {
             if missed {
@@ -806,7 +919,12 @@ impl Store {
 
     /// Claims the reminder `offset_minutes` before the appointment's current start; true
     /// exactly once per (appointment, start, offset), however many servers ask.
-    pub async fn claim_reminder(&self, id: &str, starts_at: i64, offset_minutes: i64) -> Result<bool> {
+    pub async fn claim_reminder(
+        &self,
+        id: &str,
+        starts_at: i64,
+        offset_minutes: i64,
+    ) -> Result<bool> {
         let done = sqlx::query(
             "INSERT INTO reminders_sent (appointment_id, starts_at, offset_minutes, sent_at) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
@@ -822,7 +940,11 @@ impl Store {
 
     /// The facts reliability is computed from: the therapist's appointments that started
     /// or were cancelled after `since`.
-    pub async fn reliability_rows(&self, therapist: &UserId, since: i64) -> Result<Vec<ReliabilityRow>> {
+    pub async fn reliability_rows(
+        &self,
+        therapist: &UserId,
+        since: i64,
+    ) -> Result<Vec<ReliabilityRow>> {
         let rows = sqlx::query(
             "SELECT a.starts_at, a.status, a.no_show_therapist, a.cancelled_by, a.cancelled_at, a.cancelled_late, \
              (SELECT MIN(e.at) FROM appointment_events e WHERE e.appointment_id = a.id AND e.party = 'therapist' \
@@ -873,17 +995,20 @@ impl Store {
 
     /// When the person's feed was made, if they have one.
     pub async fn calendar_feed_created(&self, user: &UserId) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
-            .bind(user.as_str())
-            .fetch_optional(self.pool())
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT created_at FROM calendar_feeds WHERE user_id = $1")
+                .bind(user.as_str())
+                .fetch_optional(self.pool())
+                .await?,
+        )
     }
 
     pub async fn calendar_feed_owner(&self, token_hash: &str) -> Result<Option<UserId>> {
-        let id: Option<String> = sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE token_hash = $1")
-            .bind(token_hash)
-            .fetch_optional(self.pool())
-            .await?;
+        let id: Option<String> =
+            sqlx::query_scalar("SELECT user_id FROM calendar_feeds WHERE token_hash = $1")
+                .bind(token_hash)
+                .fetch_optional(self.pool())
+                .await?;
         Ok(id.map(UserId))
     }
 }

@@ -85,7 +85,10 @@ fn offset_at(tz: Tz, t: DateTime<Utc>) -> (i32, bool, String) {
 /// The instants within `[from, until)` at which `tz` changes offset (or name), found by
 /// scanning in six-hour steps and bisecting to the second.
 pub fn transitions(tz: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<DateTime<Utc>> {
-    let from = Utc.timestamp_opt(from.timestamp(), 0).single().unwrap_or(from);
+    let from = Utc
+        .timestamp_opt(from.timestamp(), 0)
+        .single()
+        .unwrap_or(from);
     let step = Duration::hours(6);
     let mut out = Vec::new();
     let mut a = from;
@@ -161,8 +164,14 @@ pub fn calendar(name: &str, tz: Tz, events: &[Event], now: DateTime<Utc>) -> Str
         line(&mut out, &format!("DTSTAMP:{}", utc_stamp(now)));
         line(&mut out, &format!("LAST-MODIFIED:{}", utc_stamp(e.updated)));
         line(&mut out, &format!("SEQUENCE:{}", e.sequence));
-        line(&mut out, &format!("DTSTART;TZID={}:{}", tz.name(), local(e.start)));
-        line(&mut out, &format!("DTEND;TZID={}:{}", tz.name(), local(e.end)));
+        line(
+            &mut out,
+            &format!("DTSTART;TZID={}:{}", tz.name(), local(e.start)),
+        );
+        line(
+            &mut out,
+            &format!("DTEND;TZID={}:{}", tz.name(), local(e.end)),
+        );
         line(&mut out, &format!("SUMMARY:{}", text(&e.summary)));
         line(&mut out, &format!("DESCRIPTION:{}", text(&e.description)));
         line(&mut out, &format!("URL:{}", e.url));
@@ -170,7 +179,11 @@ pub fn calendar(name: &str, tz: Tz, events: &[Event], now: DateTime<Utc>) -> Str
         line(&mut out, "TRANSP:OPAQUE");
         line(
             &mut out,
-            if e.cancelled { "STATUS:CANCELLED" } else { "STATUS:CONFIRMED" },
+            if e.cancelled {
+                "STATUS:CANCELLED"
+            } else {
+                "STATUS:CONFIRMED"
+            },
         );
         line(&mut out, "END:VEVENT");
     }
@@ -189,7 +202,10 @@ mod tests {
         for l in out.split("\r\n").filter(|l| !l.is_empty()) {
             assert!(l.len() <= 75, "{} octets", l.len());
         }
-        assert_eq!(out.replace("\r\n ", ""), format!("DESCRIPTION:{}\r\n", "é".repeat(60)));
+        assert_eq!(
+            out.replace("\r\n ", ""),
+            format!("DESCRIPTION:{}\r\n", "é".repeat(60))
+        );
     }
 
     #[test]
@@ -212,7 +228,11 @@ mod tests {
                 Utc.with_ymd_and_hms(2026, 10, 25, 1, 0, 0).unwrap(),
             ]
         );
-        let v = vtimezone(tz, Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(), Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap());
+        let v = vtimezone(
+            tz,
+            Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap(),
+            Utc.with_ymd_and_hms(2027, 1, 1, 0, 0, 0).unwrap(),
+        );
         assert!(v.contains("BEGIN:DAYLIGHT\r\nDTSTART:20260329T020000\r\nTZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST"));
         assert!(v.contains("BEGIN:STANDARD\r\nDTSTART:20261025T030000\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\nTZNAME:CET"));
     }

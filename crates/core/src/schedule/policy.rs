@@ -98,7 +98,11 @@ impl CancellationPolicy {
                     A session missed without cancelling is recorded as a no-show."
                 .into();
         }
-        let hours = if h == 1 { "1 hour".to_string() } else { format!("{h} hours") };
+        let hours = if h == 1 {
+            "1 hour".to_string()
+        } else {
+            format!("{h} hours")
+        };
         format!(
             "You can cancel or move this session at no cost until {hours} before it starts. \
              After that it can only be cancelled, and the cancellation is recorded as late — \
@@ -145,7 +149,10 @@ mod tests {
     fn settling_counts_whoever_did_not_come() {
         assert_eq!(settle(true, true), (Status::Completed, vec![]));
         assert_eq!(settle(true, false), (Status::NoShow, vec![Party::Client]));
-        assert_eq!(settle(false, true), (Status::NoShow, vec![Party::Therapist]));
+        assert_eq!(
+            settle(false, true),
+            (Status::NoShow, vec![Party::Therapist])
+        );
         assert_eq!(
             settle(false, false),
             (Status::NoShow, vec![Party::Therapist, Party::Client])

@@ -86,7 +86,13 @@ impl Reliability {
         if !self.is_public() {
             return None;
         }
-        let times = |n: u32| if n == 1 { "1 time".to_string() } else { format!("{n} times") };
+        let times = |n: u32| {
+            if n == 1 {
+                "1 time".to_string()
+            } else {
+                format!("{n} times")
+            }
+        };
         let pct = self.on_time_percent().unwrap_or(0);
         Some(vec![
             format!("On time for {pct}% of sessions in the last 90 days"),
@@ -103,7 +109,11 @@ impl Reliability {
 
     /// The measure as it stood at the end of each of the last `weeks` weeks, oldest
     /// first: what the therapist's trend chart draws.
-    pub fn trend(facts: &[AppointmentFacts], now: DateTime<Utc>, weeks: u32) -> Vec<(DateTime<Utc>, Self)> {
+    pub fn trend(
+        facts: &[AppointmentFacts],
+        now: DateTime<Utc>,
+        weeks: u32,
+    ) -> Vec<(DateTime<Utc>, Self)> {
         (0..weeks)
             .rev()
             .map(|k| {
@@ -127,7 +137,11 @@ mod tests {
         let start = now() - Duration::days(days_ago);
         AppointmentFacts {
             start,
-            status: if joined_after_secs.is_some() { Status::Completed } else { Status::NoShow },
+            status: if joined_after_secs.is_some() {
+                Status::Completed
+            } else {
+                Status::NoShow
+            },
             therapist_first_joined: joined_after_secs.map(|s| start + Duration::seconds(s)),
             no_show_therapist: joined_after_secs.is_none(),
             cancelled_by: None,
@@ -158,13 +172,25 @@ mod tests {
             held(4, None),       // never came: a no-show, not on time
         ];
         let r = Reliability::measure(&facts, now());
-        assert_eq!(r, Reliability { sessions: 4, on_time: 2, late_cancellations: 0, no_shows: 1 });
+        assert_eq!(
+            r,
+            Reliability {
+                sessions: 4,
+                on_time: 2,
+                late_cancellations: 0,
+                no_shows: 1
+            }
+        );
         assert_eq!(r.on_time_percent(), Some(50));
     }
 
     #[test]
     fn only_the_last_90_days_count() {
-        let facts = vec![held(89, Some(0)), held(91, None), cancelled(95, Party::Therapist, true)];
+        let facts = vec![
+            held(89, Some(0)),
+            held(91, None),
+            cancelled(95, Party::Therapist, true),
+        ];
         let r = Reliability::measure(&facts, now());
         assert_eq!(r.sessions, 1);
         assert_eq!(r.no_shows, 0);
@@ -201,7 +227,11 @@ mod tests {
                 "Never missed a session in the last 90 days",
             ]
         );
-        let two_of_three = Reliability { sessions: 3, on_time: 2, ..Default::default() };
+        let two_of_three = Reliability {
+            sessions: 3,
+            on_time: 2,
+            ..Default::default()
+        };
         assert_eq!(two_of_three.on_time_percent(), Some(66));
     }
 
@@ -213,6 +243,14 @@ mod tests {
         assert_eq!(t[3].0, now());
         assert_eq!(t[3].1.sessions, 2);
         // Three weeks ago only the session 25 days ago had happened.
-        assert_eq!(t[0].1, Reliability { sessions: 1, on_time: 0, late_cancellations: 0, no_shows: 1 });
+        assert_eq!(
+            t[0].1,
+            Reliability {
+                sessions: 1,
+                on_time: 0,
+                late_cancellations: 0,
+                no_shows: 1
+            }
+        );
     }
 }

@@ -99,10 +99,7 @@ pub fn check_session_type(t: &SessionType) -> Result<(), Invalid> {
         ));
     }
     if t.buffer_before > 120 || t.buffer_after > 120 {
-        return Err(Invalid::new(
-            "buffer",
-            "Buffers are at most 120 minutes.",
-        ));
+        return Err(Invalid::new("buffer", "Buffers are at most 120 minutes."));
     }
     Ok(())
 }
@@ -129,8 +126,9 @@ impl Availability {
         let at = |minutes: u16| {
             let days = i64::from(minutes / DAY_MINUTES);
             let rest = u32::from(minutes % DAY_MINUTES);
-            (date + Duration::days(days))
-                .and_time(NaiveTime::from_num_seconds_from_midnight_opt(rest * 60, 0).unwrap_or_default())
+            (date + Duration::days(days)).and_time(
+                NaiveTime::from_num_seconds_from_midnight_opt(rest * 60, 0).unwrap_or_default(),
+            )
         };
         Span::new(earliest(self.zone, at(start)), latest(self.zone, at(end)))
     }
@@ -217,10 +215,20 @@ mod tests {
     }
 
     fn weekdays(start: u16, end: u16) -> Vec<Window> {
-        [Weekday::Mon, Weekday::Tue, Weekday::Wed, Weekday::Thu, Weekday::Fri]
-            .into_iter()
-            .map(|weekday| Window { weekday, start, end })
-            .collect()
+        [
+            Weekday::Mon,
+            Weekday::Tue,
+            Weekday::Wed,
+            Weekday::Thu,
+            Weekday::Fri,
+        ]
+        .into_iter()
+        .map(|weekday| Window {
+            weekday,
+            start,
+            end,
+        })
+        .collect()
     }
 
     fn avail() -> Availability {
@@ -249,8 +257,21 @@ mod tests {
     fn a_morning_of_hours_gives_three_sessions_in_local_time() {
         // Tue 1 Dec 2026, Berlin is UTC+1: 09:00, 10:00, 11:00 local.
         let now = utc(2026, 11, 26, 0, 0);
-        let got = avail().slots(&FIFTY, &[], now, utc(2026, 12, 1, 0, 0), utc(2026, 12, 2, 0, 0));
-        assert_eq!(got, vec![utc(2026, 12, 1, 8, 0), utc(2026, 12, 1, 9, 0), utc(2026, 12, 1, 10, 0)]);
+        let got = avail().slots(
+            &FIFTY,
+            &[],
+            now,
+            utc(2026, 12, 1, 0, 0),
+            utc(2026, 12, 2, 0, 0),
+        );
+        assert_eq!(
+            got,
+            vec![
+                utc(2026, 12, 1, 8, 0),
+                utc(2026, 12, 1, 9, 0),
+                utc(2026, 12, 1, 10, 0)
+            ]
+        );
     }
 
     #[test]
@@ -260,7 +281,13 @@ mod tests {
         a.step_minutes = 15;
         // Booked 09:00-09:50 local with a 10-minute buffer: next start at 10:00.
         let busy = [FIFTY.padded(utc(2026, 12, 1, 8, 0))];
-        let got = a.slots(&FIFTY, &busy, now, utc(2026, 12, 1, 0, 0), utc(2026, 12, 2, 0, 0));
+        let got = a.slots(
+            &FIFTY,
+            &busy,
+            now,
+            utc(2026, 12, 1, 0, 0),
+            utc(2026, 12, 2, 0, 0),
+        );
         assert_eq!(got.first(), Some(&utc(2026, 12, 1, 9, 0)));
         assert!(!got.contains(&utc(2026, 12, 1, 8, 45)));
     }
@@ -273,8 +300,14 @@ mod tests {
         a.horizon_days = 3;
         // Wednesday off, Thursday only 14:00-15:00.
         a.overrides = vec![
-            DayOverride { date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), windows: vec![] },
-            DayOverride { date: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(), windows: vec![(14 * 60, 15 * 60)] },
+            DayOverride {
+                date: NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(),
+                windows: vec![],
+            },
+            DayOverride {
+                date: NaiveDate::from_ymd_opt(2026, 12, 3).unwrap(),
+                windows: vec![(14 * 60, 15 * 60)],
+            },
         ];
         let got = a.slots(&FIFTY, &[], now, now, now + Duration::days(30));
         // Tuesday is inside the notice; Friday 09:00 (08:00 UTC) is just inside the
@@ -300,6 +333,9 @@ mod tests {
         let a = avail();
         assert!(a.offers(&FIFTY, &[], now, utc(2026, 12, 1, 9, 0)));
         assert!(!a.offers(&FIFTY, &[], now, utc(2026, 12, 1, 9, 30)));
-        assert!(!a.offers(&FIFTY, &[], now, utc(2026, 12, 5, 9, 0)), "Saturday");
+        assert!(
+            !a.offers(&FIFTY, &[], now, utc(2026, 12, 5, 9, 0)),
+            "Saturday"
+        );
     }
 }

@@ -162,7 +162,12 @@ pub async fn book(
         b.weeks.unwrap_or(1),
     )
     .await?;
-    Ok((StatusCode::CREATED, Json(BookingResult { appointment_ids: ids })))
+    Ok((
+        StatusCode::CREATED,
+        Json(BookingResult {
+            appointment_ids: ids,
+        }),
+    ))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -213,7 +218,10 @@ pub fn view(a: &Appointment, viewer_zone: chrono_tz::Tz) -> AppointmentView {
         (status = 200, description = "Sessions from 30 days ago to a year ahead, as client or therapist", body = [AppointmentView]),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn mine(State(state): State<AppState>, actor: Actor) -> AppResult<Json<Vec<AppointmentView>>> {
+pub async fn mine(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<Vec<AppointmentView>>> {
     let now = Utc::now();
     let list = state
         .store
@@ -239,7 +247,11 @@ pub struct AppointmentDetail {
         (status = 200, description = "The appointment and its history", body = AppointmentDetail),
         (status = 404, description = "No such appointment of yours", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn show(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> AppResult<Json<AppointmentDetail>> {
+pub async fn show(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Json<AppointmentDetail>> {
     let (a, _) = sched::appointment_for(&state, &actor, &id).await?;
     Ok(Json(AppointmentDetail {
         appointment: view(&a, actor.user.time_zone().tz()),
@@ -260,7 +272,11 @@ pub struct Cancelled {
         (status = 403, description = "No longer booked, or already over", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such appointment of yours", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn cancel(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> AppResult<Json<Cancelled>> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Json<Cancelled>> {
     let late = sched::cancel(&state, &actor, &id).await?;
     Ok(Json(Cancelled { late }))
 }
@@ -336,7 +352,10 @@ pub struct ReliabilityPoint {
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a therapist", body = Problem, content_type = "application/problem+json"),
     ))]
-pub async fn reliability(State(state): State<AppState>, actor: Actor) -> AppResult<Json<ReliabilityReport>> {
+pub async fn reliability(
+    State(state): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<ReliabilityReport>> {
     let (now, trend) = sched::reliability(&state, &actor.user.id, Utc::now(), 12).await?;
     Ok(Json(ReliabilityReport {
         last_90_days: now,

@@ -61,10 +61,21 @@ impl HourMin for NaiveTime {
     }
 }
 
-fn number(field: &'static str, raw: Option<&String>, lo: i64, hi: i64, what: &str) -> Result<i64, Invalid> {
+fn number(
+    field: &'static str,
+    raw: Option<&String>,
+    lo: i64,
+    hi: i64,
+    what: &str,
+) -> Result<i64, Invalid> {
     raw.and_then(|s| s.trim().parse::<i64>().ok())
         .filter(|n| (lo..=hi).contains(n))
-        .ok_or_else(|| Invalid::new(field, format!("{what} must be a whole number from {lo} to {hi}.")))
+        .ok_or_else(|| {
+            Invalid::new(
+                field,
+                format!("{what} must be a whole number from {lo} to {hi}."),
+            )
+        })
 }
 
 // ---------------------------------------------------------------------------------
@@ -117,10 +128,19 @@ async fn settings_page(
         .enumerate()
         .map(|(i, (_, name))| {
             let mut blocks: [(String, String); 2] = Default::default();
-            for (slot, h) in hours.iter().filter(|h| h.weekday == i as i64).take(2).enumerate() {
+            for (slot, h) in hours
+                .iter()
+                .filter(|h| h.weekday == i as i64)
+                .take(2)
+                .enumerate()
+            {
                 blocks[slot] = (hhmm(h.start_minute), hhmm(h.end_minute));
             }
-            DayRow { index: i, name, blocks }
+            DayRow {
+                index: i,
+                name,
+                blocks,
+            }
         })
         .collect();
     let overrides = state
@@ -190,7 +210,10 @@ pub async fn settings(
     Query(q): Query<NoticeQ>,
 ) -> AppResult<Response> {
     let notice = q.notice.as_deref().map(|_| "Saved.");
-    Ok(render(&settings_page(&state, ctx, &actor, notice, FormErrors::default()).await?)?.into_response())
+    Ok(
+        render(&settings_page(&state, ctx, &actor, notice, FormErrors::default()).await?)?
+            .into_response(),
+    )
 }
 
 /// Runs a settings change; a problem re-renders the page with it beside the form.
@@ -204,7 +227,11 @@ async fn settings_change(
         Ok(()) => Ok(Redirect::to("/therapist/schedule?notice=saved").into_response()),
         Err(e @ (AppError::Invalid(_) | AppError::Fields(_))) => {
             let status = e.status();
-            Ok((status, render(&settings_page(state, ctx, actor, None, FormErrors::from_error(&e)).await?)?).into_response())
+            Ok((
+                status,
+                render(&settings_page(state, ctx, actor, None, FormErrors::from_error(&e)).await?)?,
+            )
+                .into_response())
         }
         Err(e) => Err(e),
     }
@@ -220,7 +247,13 @@ pub async fn save_settings(
 ) -> AppResult<Response> {
     let change = async {
         let mut problems = Vec::new();
-        let mut get = |field: &'static str, lo, hi, what: &str| match number(field, f.get(field), lo, hi, what) {
+        let mut get = |field: &'static str, lo, hi, what: &str| match number(
+            field,
+            f.get(field),
+            lo,
+            hi,
+            what,
+        ) {
             Ok(n) => n,
             Err(e) => {
                 problems.push(e);
@@ -267,22 +300,32 @@ pub async fn save_hours(
                 match (start, end) {
                     (None, None) => {}
                     (Some(s), Some(e)) => {
-                        check_window(s as u16, e as u16).map_err(|e| {
-                            Invalid::new("hours", format!("{name}: {}", e.message))
-                        })?;
+                        check_window(s as u16, e as u16)
+                            .map_err(|e| Invalid::new("hours", format!("{name}: {}", e.message)))?;
                         if blocks.iter().any(|(a, z)| s < *z && *a < e) {
-                            return Err(Invalid::new("hours", format!("{name}: the two blocks overlap.")).into());
+                            return Err(Invalid::new(
+                                "hours",
+                                format!("{name}: the two blocks overlap."),
+                            )
+                            .into());
                         }
                         blocks.push((s, e));
                     }
                     _ => {
-                        return Err(Invalid::new("hours", format!("{name}: give both a start and an end, or neither.")).into())
+                        return Err(Invalid::new(
+                            "hours",
+                            format!("{name}: give both a start and an end, or neither."),
+                        )
+                        .into())
                     }
                 }
             }
             rows.extend(blocks.into_iter().map(|(s, e)| (i as i64, s, e)));
         }
-        state.store.replace_weekly_hours(&actor.user.id, &rows).await?;
+        state
+            .store
+            .replace_weekly_hours(&actor.user.id, &rows)
+            .await?;
         Ok(())
     }
     .await;
@@ -304,11 +347,20 @@ pub async fn add_override(
         let window = if off {
             None
         } else {
-            let s = minutes("override_start", f.get("override_start").map_or("", |v| v), false)?;
-            let e = minutes("override_end", f.get("override_end").map_or("", |v| v), true)?;
+            let s = minutes(
+                "override_start",
+                f.get("override_start").map_or("", |v| v),
+                false,
+            )?;
+            let e = minutes(
+                "override_end",
+                f.get("override_end").map_or("", |v| v),
+                true,
+            )?;
             match (s, e) {
                 (Some(s), Some(e)) => {
-                    check_window(s as u16, e as u16).map_err(|e| Invalid::new("override_start", e.message))?;
+                    check_window(s as u16, e as u16)
+                        .map_err(|e| Invalid::new("override_start", e.message))?;
                     Some((s, e))
                 }
                 _ => {
@@ -357,7 +409,11 @@ pub async fn add_time_off(
             .and_then(|d| sched::date(d))
             .ok_or_else(|| Invalid::new("off_to", "Choose the last day off."))?;
         if to < from || (to - from).num_days() > 366 {
-            return Err(Invalid::new("off_to", "The last day off is on or after the first, within a year.").into());
+            return Err(Invalid::new(
+                "off_to",
+                "The last day off is on or after the first, within a year.",
+            )
+            .into());
         }
         // Whole local days: from the first day's midnight to the midnight after the last.
         let start = zone::earliest(tz, from.and_time(NaiveTime::MIN));
@@ -388,13 +444,38 @@ pub async fn add_type(
     WebForm(f): WebForm<Fields>,
 ) -> AppResult<Response> {
     let change = async {
-        let name = f.get("type_name").map(|s| s.trim().to_string()).unwrap_or_default();
+        let name = f
+            .get("type_name")
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default();
         if name.is_empty() || name.chars().count() > 60 {
-            return Err(Invalid::new("type_name", "Name the session type (up to 60 characters), for example “Intake”.").into());
+            return Err(Invalid::new(
+                "type_name",
+                "Name the session type (up to 60 characters), for example “Intake”.",
+            )
+            .into());
         }
-        let mins = number("type_minutes", f.get("type_minutes"), 10, 240, "Length (minutes)")?;
-        let before = number("buffer_before", f.get("buffer_before"), 0, 120, "Buffer before (minutes)")?;
-        let after = number("buffer_after", f.get("buffer_after"), 0, 120, "Buffer after (minutes)")?;
+        let mins = number(
+            "type_minutes",
+            f.get("type_minutes"),
+            10,
+            240,
+            "Length (minutes)",
+        )?;
+        let before = number(
+            "buffer_before",
+            f.get("buffer_before"),
+            0,
+            120,
+            "Buffer before (minutes)",
+        )?;
+        let after = number(
+            "buffer_after",
+            f.get("buffer_after"),
+            0,
+            120,
+            "Buffer after (minutes)",
+        )?;
         check_session_type(&rapport_core::schedule::SessionType {
             minutes: mins as u32,
             buffer_before: before as u32,
@@ -569,7 +650,11 @@ pub struct ReliabilityPage {
     pub rows: Vec<(String, String, u32)>,
 }
 
-pub async fn reliability(State(state): State<AppState>, ctx: PageCtx, actor: Actor) -> AppResult<Response> {
+pub async fn reliability(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    actor: Actor,
+) -> AppResult<Response> {
     let tz = actor.user.time_zone().tz();
     let (r, trend) = sched::reliability(&state, &actor.user.id, Utc::now(), 12).await?;
     // A bar per week: its height is the on-time share (0–100) on a 100-pixel scale.
@@ -593,7 +678,9 @@ pub async fn reliability(State(state): State<AppState>, ctx: PageCtx, actor: Act
         .map(|(at, m)| {
             (
                 at.with_timezone(&tz).format("%-d %b %Y").to_string(),
-                m.on_time_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "no sessions".into()),
+                m.on_time_percent()
+                    .map(|p| format!("{p}%"))
+                    .unwrap_or_else(|| "no sessions".into()),
                 m.sessions,
             )
         })
@@ -601,7 +688,10 @@ pub async fn reliability(State(state): State<AppState>, ctx: PageCtx, actor: Act
     let page = ReliabilityPage {
         ctx,
         sessions: r.sessions,
-        on_time: r.on_time_percent().map(|p| format!("{p}%")).unwrap_or_else(|| "no sessions yet".into()),
+        on_time: r
+            .on_time_percent()
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "no sessions yet".into()),
         late_cancellations: r.late_cancellations,
         no_shows: r.no_shows,
         public: r.is_public(),
@@ -720,7 +810,8 @@ async fn book_page(
         None
     } else {
         let licensed = sched::check_licensed(state, &s.therapist.id, &actor.user.id).await;
-        let consented = crate::consent::require(state, &actor.user.id, crate::consent::Service::Booking).await;
+        let consented =
+            crate::consent::require(state, &actor.user.id, crate::consent::Service::Booking).await;
         match (licensed, consented) {
             (Err(e), _) | (_, Err(e)) => Some(e.public_message()),
             _ => None,
@@ -729,7 +820,10 @@ async fn book_page(
     let type_param = chosen.map(|t| t.id.clone()).unwrap_or_default();
     let base = match moving {
         Some(a) => format!("/appointments/{}/reschedule?", a.id),
-        None => format!("/therapists/{}/book?type={type_param}&", s.therapist.id.as_str()),
+        None => format!(
+            "/therapists/{}/book?type={type_param}&",
+            s.therapist.id.as_str()
+        ),
     };
     let later_day = until.with_timezone(&viewer).date_naive();
     Ok(BookPage {
@@ -756,7 +850,9 @@ async fn book_page(
         blocked,
         later: format!("{base}from={later_day}"),
         earlier: (from_t > now).then(|| {
-            let d = (from_t - Duration::days(DAYS_SHOWN)).with_timezone(&viewer).date_naive();
+            let d = (from_t - Duration::days(DAYS_SHOWN))
+                .with_timezone(&viewer)
+                .date_naive();
             format!("{base}from={d}")
         }),
         max_weeks: sched::MAX_WEEKS,
@@ -777,7 +873,17 @@ pub async fn book_form(
         return Err(AppError::NotFound);
     }
     let s = sched::load(&state, &therapist).await?;
-    let page = book_page(&state, ctx, &actor, &s, q.session_type.as_deref(), q.from.as_deref(), None, None).await?;
+    let page = book_page(
+        &state,
+        ctx,
+        &actor,
+        &s,
+        q.session_type.as_deref(),
+        q.from.as_deref(),
+        None,
+        None,
+    )
+    .await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -804,11 +910,23 @@ pub async fn book(
     }
     .await;
     match outcome {
-        Ok(ids) => Ok(Redirect::to(&format!("/appointments/{}?notice=booked", ids[0])).into_response()),
+        Ok(ids) => {
+            Ok(Redirect::to(&format!("/appointments/{}?notice=booked", ids[0])).into_response())
+        }
         Err(e @ (AppError::Conflict(_) | AppError::Invalid(_) | AppError::Refused(_))) => {
             let status = e.status();
             let s = sched::load(&state, &therapist).await?;
-            let page = book_page(&state, ctx, &actor, &s, Some(&session_type), None, Some(e.public_message()), None).await?;
+            let page = book_page(
+                &state,
+                ctx,
+                &actor,
+                &s,
+                Some(&session_type),
+                None,
+                Some(e.public_message()),
+                None,
+            )
+            .await?;
             Ok((status, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -824,7 +942,17 @@ pub async fn reschedule_form(
 ) -> AppResult<Response> {
     let (a, _) = sched::appointment_for(&state, &actor, &id).await?;
     let s = sched::load(&state, &UserId(a.therapist_id.clone())).await?;
-    let page = book_page(&state, ctx, &actor, &s, None, q.from.as_deref(), None, Some(&a)).await?;
+    let page = book_page(
+        &state,
+        ctx,
+        &actor,
+        &s,
+        None,
+        q.from.as_deref(),
+        None,
+        Some(&a),
+    )
+    .await?;
     Ok(render(&page)?.into_response())
 }
 
@@ -850,7 +978,17 @@ pub async fn reschedule(
             let status = e.status();
             let (a, _) = sched::appointment_for(&state, &actor, &id).await?;
             let s = sched::load(&state, &UserId(a.therapist_id.clone())).await?;
-            let page = book_page(&state, ctx, &actor, &s, None, None, Some(e.public_message()), Some(&a)).await?;
+            let page = book_page(
+                &state,
+                ctx,
+                &actor,
+                &s,
+                None,
+                None,
+                Some(e.public_message()),
+                Some(&a),
+            )
+            .await?;
             Ok((status, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -899,7 +1037,11 @@ async fn appointment_page(
     let (a, party) = sched::appointment_for(state, actor, id).await?;
     let tz = actor.user.time_zone().tz();
     let (other, other_role, other_zone) = match party {
-        Party::Client => (a.therapist_name.clone(), "therapist", a.therapist_zone.clone()),
+        Party::Client => (
+            a.therapist_name.clone(),
+            "therapist",
+            a.therapist_zone.clone(),
+        ),
         Party::Therapist => (a.client_name.clone(), "client", a.client_zone.clone()),
     };
     let start = from_millis(a.starts_at);
@@ -910,8 +1052,7 @@ async fn appointment_page(
     let mine = party.as_str();
     let last_presence = events
         .iter()
-        .filter(|e| e.party == mine && (e.kind == "joined" || e.kind == "left"))
-        .next_back()
+        .rfind(|e| e.party == mine && (e.kind == "joined" || e.kind == "left"))
         .map(|e| e.kind == "joined");
     let policy = sched::policy_of(&a);
     let history = events
@@ -924,10 +1065,15 @@ async fn appointment_page(
                 p => format!("The {p}"),
             };
             let what = match e.kind.as_str() {
-                "booked" => format!("booked it for {}", zone::label(from_millis(e.starts_at), tz)),
+                "booked" => format!(
+                    "booked it for {}",
+                    zone::label(from_millis(e.starts_at), tz)
+                ),
                 "rescheduled" => format!(
                     "moved it from {} to {}",
-                    e.previous_starts_at.map(|p| zone::label(from_millis(p), tz)).unwrap_or_default(),
+                    e.previous_starts_at
+                        .map(|p| zone::label(from_millis(p), tz))
+                        .unwrap_or_default(),
                     zone::label(from_millis(e.starts_at), tz)
                 ),
                 "cancelled" if e.late.0 => "cancelled it (late)".to_string(),
@@ -938,7 +1084,11 @@ async fn appointment_page(
                 "no_show" => format!("recorded that the {} did not join", e.party),
                 other => other.to_string(),
             };
-            let who = if e.kind == "completed" || e.kind == "no_show" { "Rapport".to_string() } else { who };
+            let who = if e.kind == "completed" || e.kind == "no_show" {
+                "Rapport".to_string()
+            } else {
+                who
+            };
             format!("{when}: {who} {what}")
         })
         .collect();
@@ -949,7 +1099,11 @@ async fn appointment_page(
         id: a.id.clone(),
         other,
         other_role,
-        what: format!("{} ({} minutes)", a.session_name, (a.ends_at - a.starts_at) / 60_000),
+        what: format!(
+            "{} ({} minutes)",
+            a.session_name,
+            (a.ends_at - a.starts_at) / 60_000
+        ),
         when: zone::label(start, tz),
         other_when: (other_tz != tz).then(|| zone::label(start, other_tz)),
         status: status_text(&a),
@@ -972,7 +1126,9 @@ fn appointment_notice(code: Option<&str>) -> Option<String> {
             "booked" => "Booked. You will get a confirmation and reminders by e-mail.",
             "moved" => "Moved. The other side has been told by e-mail.",
             "cancelled" => "Cancelled. The other side has been told by e-mail.",
-            "cancelled-late" => "Cancelled. It was after the free-cancellation deadline, so it is recorded as late.",
+            "cancelled-late" => {
+                "Cancelled. It was after the free-cancellation deadline, so it is recorded as late."
+            }
             "joined" => "You are in the session.",
             "left" => "You left the session.",
             _ => return None,
@@ -1003,7 +1159,8 @@ async fn appointment_action(
         Ok(code) => Ok(Redirect::to(&format!("/appointments/{id}?notice={code}")).into_response()),
         Err(e @ (AppError::Refused(_) | AppError::Conflict(_))) => {
             let status = e.status();
-            let page = appointment_page(state, ctx, actor, id, None, Some(e.public_message())).await?;
+            let page =
+                appointment_page(state, ctx, actor, id, None, Some(e.public_message())).await?;
             Ok((status, render(&page)?).into_response())
         }
         Err(e) => Err(e),
@@ -1016,9 +1173,13 @@ pub async fn cancel(
     actor: Actor,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let outcome = sched::cancel(&state, &actor, &id)
-        .await
-        .map(|late| if late { "cancelled-late" } else { "cancelled" });
+    let outcome = sched::cancel(&state, &actor, &id).await.map(|late| {
+        if late {
+            "cancelled-late"
+        } else {
+            "cancelled"
+        }
+    });
     appointment_action(&state, ctx, &actor, &id, outcome).await
 }
 
@@ -1028,7 +1189,9 @@ pub async fn join(
     actor: Actor,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let outcome = sched::presence(&state, &actor, &id, true, Utc::now()).await.map(|_| "joined");
+    let outcome = sched::presence(&state, &actor, &id, true, Utc::now())
+        .await
+        .map(|_| "joined");
     appointment_action(&state, ctx, &actor, &id, outcome).await
 }
 
@@ -1038,7 +1201,9 @@ pub async fn leave(
     actor: Actor,
     Path(id): Path<String>,
 ) -> AppResult<Response> {
-    let outcome = sched::presence(&state, &actor, &id, false, Utc::now()).await.map(|_| "left");
+    let outcome = sched::presence(&state, &actor, &id, false, Utc::now())
+        .await
+        .map(|_| "left");
     appointment_action(&state, ctx, &actor, &id, outcome).await
 }
 
@@ -1046,8 +1211,14 @@ fn ics_response(body: String, filename: &str) -> Response {
     (
         StatusCode::OK,
         [
-            (header::CONTENT_TYPE, "text/calendar; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{filename}\"")),
+            (
+                header::CONTENT_TYPE,
+                "text/calendar; charset=utf-8".to_string(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{filename}\""),
+            ),
             (header::CACHE_CONTROL, "private, no-store".to_string()),
         ],
         body,
@@ -1055,10 +1226,19 @@ fn ics_response(body: String, filename: &str) -> Response {
         .into_response()
 }
 
-pub async fn download(State(state): State<AppState>, actor: Actor, Path(id): Path<String>) -> AppResult<Response> {
+pub async fn download(
+    State(state): State<AppState>,
+    actor: Actor,
+    Path(id): Path<String>,
+) -> AppResult<Response> {
     let (a, _) = sched::appointment_for(&state, &actor, &id).await?;
     let tz = actor.user.time_zone().tz();
-    let body = rapport_core::schedule::ics::calendar("Rapport session", tz, &[sched::event(&state, &a)], Utc::now());
+    let body = rapport_core::schedule::ics::calendar(
+        "Rapport session",
+        tz,
+        &[sched::event(&state, &a)],
+        Utc::now(),
+    );
     Ok(ics_response(body, "therapy-session.ics"))
 }
 
@@ -1096,18 +1276,34 @@ async fn sessions_page(
     let now = Utc::now();
     let list = state
         .store
-        .appointments_of(&actor.user.id, to_millis(now - Duration::days(30)), to_millis(now + Duration::days(400)))
+        .appointments_of(
+            &actor.user.id,
+            to_millis(now - Duration::days(30)),
+            to_millis(now + Duration::days(400)),
+        )
         .await?;
     let row = |a: &Appointment| SessionRow {
         id: a.id.clone(),
         when: zone::label(from_millis(a.starts_at), tz),
-        who: if a.client_id == actor.user.id.as_str() { a.therapist_name.clone() } else { a.client_name.clone() },
+        who: if a.client_id == actor.user.id.as_str() {
+            a.therapist_name.clone()
+        } else {
+            a.client_name.clone()
+        },
         what: a.session_name.clone(),
         status: status_text(a),
     };
     let now_ms = to_millis(now);
-    let upcoming = list.iter().filter(|a| a.ends_at > now_ms && a.status == "booked").map(row).collect();
-    let mut past: Vec<SessionRow> = list.iter().filter(|a| !(a.ends_at > now_ms && a.status == "booked")).map(row).collect();
+    let upcoming = list
+        .iter()
+        .filter(|a| a.ends_at > now_ms && a.status == "booked")
+        .map(row)
+        .collect();
+    let mut past: Vec<SessionRow> = list
+        .iter()
+        .filter(|a| !(a.ends_at > now_ms && a.status == "booked"))
+        .map(row)
+        .collect();
     past.reverse();
     Ok(SessionsPage {
         ctx,
@@ -1130,12 +1326,19 @@ pub async fn sessions(
     actor: Actor,
     Query(q): Query<NoticeQ>,
 ) -> AppResult<Response> {
-    let notice = q.notice.as_deref().map(|_| "Your calendar link is turned off. Calendars using it will stop updating.");
+    let notice = q
+        .notice
+        .as_deref()
+        .map(|_| "Your calendar link is turned off. Calendars using it will stop updating.");
     Ok(render(&sessions_page(&state, ctx, &actor, None, notice).await?)?.into_response())
 }
 
 /// Makes a new secret feed URL (replacing any earlier one) and shows it once.
-pub async fn create_feed(State(state): State<AppState>, ctx: PageCtx, actor: Actor) -> AppResult<Response> {
+pub async fn create_feed(
+    State(state): State<AppState>,
+    ctx: PageCtx,
+    actor: Actor,
+) -> AppResult<Response> {
     let secret = crate::auth::secrets::random_token();
     state
         .store

@@ -124,7 +124,8 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
     // Someone else's therapist, with a client of the walk: booking routes get a real
     // therapist, and each call on an appointment route gets a fresh appointment of the
     // client's starting in a few minutes (so joining, cancelling and moving all apply).
-    let (walk_therapist, walk_kind) = bookable_therapist(&app, "walk.therapist@example.org", 0).await;
+    let (walk_therapist, walk_kind) =
+        bookable_therapist(&app, "walk.therapist@example.org", 0).await;
     let mut walk_start = rapport_store::now_ms() + 5 * 60_000;
     let table = route_table(&app.state);
     assert!(table.len() > 40, "the walk must see the whole table");
@@ -171,12 +172,14 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
                 c.get("/healthz").await; // receive a CSRF cookie like any visitor
             }
             let mut path = route.path.replace("{license}", &pending_license);
-            if path.starts_with("/therapists/{id}/") || path.starts_with("/api/v1/therapists/{id}/") {
+            if path.starts_with("/therapists/{id}/") || path.starts_with("/api/v1/therapists/{id}/")
+            {
                 path = path.replace("{id}", walk_therapist.id.as_str());
             }
             if path.contains("/appointments/{id}") {
                 walk_start += 1;
-                let id = appointment_at(&app, &walk_therapist, &client, &walk_kind, walk_start).await;
+                let id =
+                    appointment_at(&app, &walk_therapist, &client, &walk_kind, walk_start).await;
                 path = path.replace("{id}", &id);
             }
             let path = concrete(&path, owned.id.as_str());

@@ -51,7 +51,10 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
         let path = if route.path.contains("/appointments/{id}") {
             let (t, kind) = bookable_therapist(&app, &format!("t{covered}@example.org"), 0).await;
             let start = rapport_store::now_ms() + 3_600_000;
-            concrete(route.path, &appointment_at(&app, &t, &client, &kind, start).await)
+            concrete(
+                route.path,
+                &appointment_at(&app, &t, &client, &kind, start).await,
+            )
         } else {
             concrete(route.path, "no-such-id")
         };

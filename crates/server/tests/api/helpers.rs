@@ -312,9 +312,7 @@ pub fn totp_now(secret: &str) -> String {
 pub async fn bookable_therapist(app: &TestApp, email: &str, notice_hours: i64) -> (User, String) {
     let therapist = app.user(email, Role::Therapist).await;
     let store = &app.state.store;
-    let admin = app
-        .user(&format!("verifier.{}", email), Role::Admin)
-        .await;
+    let admin = app.user(&format!("verifier.{}", email), Role::Admin).await;
     let l = store
         .add_license(
             &therapist.id,
@@ -350,7 +348,10 @@ pub async fn bookable_therapist(app: &TestApp, email: &str, notice_hours: i64) -
     settings.step_minutes = 60;
     store.save_schedule_settings(&settings).await.unwrap();
     let hours: Vec<(i64, i64, i64)> = (0..7).map(|d| (d, 8 * 60, 20 * 60)).collect();
-    store.replace_weekly_hours(&therapist.id, &hours).await.unwrap();
+    store
+        .replace_weekly_hours(&therapist.id, &hours)
+        .await
+        .unwrap();
     let kind = store
         .add_session_type(&therapist.id, "Session", 50, 0, 10)
         .await

@@ -12,4 +12,5 @@ mod helpers;
 mod mail;
 mod matching;
 mod privacy;
+mod scheduling;
 mod shell;
