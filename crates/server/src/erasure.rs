@@ -94,6 +94,22 @@ pub async fn erase(
         )));
     }
     let plan = plan(state, actor).await?;
+    // Their booked sessions are cancelled first (the therapists are told, while the
+    // account can still be named), so no calendar keeps time for someone who left.
+    let now = chrono::Utc::now();
+    for a in state
+        .store
+        .appointments_of(
+            &actor.user.id,
+            rapport_core::time::to_millis(now),
+            rapport_core::time::to_millis(now + chrono::Duration::days(800)),
+        )
+        .await?
+    {
+        if a.status == "booked" && a.client_id == actor.user.id.as_str() {
+            crate::scheduling::cancel(state, actor, &a.id).await?;
+        }
+    }
     let destroy_after = plan.stays_until.unwrap_or_else(rapport_store::now_ms);
     state
         .store

@@ -21,6 +21,14 @@ pub async fn json_export(state: &AppState, user: &User) -> AppResult<Value> {
     let events = state.store.security_events(Some(&user.id), 1000).await?;
     let consents = state.store.latest_signatures(&user.id).await?;
     let access = privacy::access_log(state, &user.id, &tz).await?;
+    let mut appointments = Vec::new();
+    for a in state.store.appointments_of(&user.id, 0, i64::MAX).await? {
+        let history = state.store.appointment_events(&a.id).await?;
+        appointments.push(json!({
+            "appointment": crate::api::schedule::view(&a, tz.tz()),
+            "history": history,
+        }));
+    }
     Ok(json!({
         "exported_at": iso(rapport_store::now_ms()),
         "account": crate::api::accounts::Me::from(user),
@@ -29,6 +37,7 @@ pub async fn json_export(state: &AppState, user: &User) -> AppResult<Value> {
         "security_events": events,
         "consents": consents,
         "access_log": access,
+        "appointments": appointments,
     }))
 }
 

@@ -850,3 +850,45 @@ async fn therapists_set_hours_exceptions_time_off_and_session_types_on_the_page(
     assert!(week.body.contains("Monday 7 December") && week.body.contains("09:00–12:00"));
     assert!(week.body.contains("18:00–00:00"));
 }
+
+#[tokio::test]
+async fn erasing_a_client_frees_the_therapists_time() {
+    let app = spawn_app().await;
+    let (therapist, kind) = bookable_therapist(&app, "erase.t@example.org", 0).await;
+    let client = ready_client(&app, "leaving@example.org").await;
+    let start = to_millis(Utc::now() + Duration::days(4));
+    let id = appointment_at(&app, &therapist, &client, &kind, start).await;
+    let mut c = app.session_client(&client, SessionLevel::Password).await;
+    let res = c
+        .json(
+            Method::POST,
+            "/api/v1/me/erasure",
+            Some(json!({"current_password": STRONG, "confirm": true})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::OK, "{}", res.body);
+    let a = app.state.store.appointment(&id).await.unwrap().unwrap();
+    assert_eq!(
+        (a.status.as_str(), a.cancelled_by.as_deref()),
+        ("cancelled", Some("client"))
+    );
+    let mails = app.mails_to("erase.t@example.org").await;
+    assert!(mails
+        .iter()
+        .any(|m| m.contains("Therapy session cancelled")));
+}
+
+#[tokio::test]
+async fn a_clients_export_includes_their_sessions_and_history() {
+    let app = spawn_app().await;
+    let (therapist, kind) = bookable_therapist(&app, "export.t@example.org", 0).await;
+    let client = ready_client(&app, "export.c@example.org").await;
+    let start = to_millis(Utc::now() + Duration::days(4));
+    let id = appointment_at(&app, &therapist, &client, &kind, start).await;
+    let mut c = app.session_client(&client, SessionLevel::Password).await;
+    let j = c.get("/api/v1/me/export").await.json();
+    let list = j["appointments"].as_array().unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["appointment"]["id"], id.as_str());
+    assert_eq!(list[0]["history"][0]["kind"], "booked");
+}
