@@ -105,7 +105,9 @@ pub fn transitions(tz: Tz, from: DateTime<Utc>, until: DateTime<Utc>) -> Vec<Dat
                     hi = mid;
                 }
             }
-            out.push(at(hi));
+            if at(hi) < until {
+                out.push(at(hi));
+            }
         }
         a = b;
     }

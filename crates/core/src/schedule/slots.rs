@@ -198,10 +198,23 @@ impl Availability {
 
 /// The starts of a weekly series: the same wall-clock time in `zone` each week, so a
 /// 10:00 session stays at 10:00 for the therapist across daylight-saving changes.
+/// The first occurrence is `first` itself; if it is the second reading of a repeated
+/// hour, later weeks that repeat the hour too take their second reading as well.
 pub fn weekly_series(zone: Tz, first: DateTime<Utc>, count: u32) -> Vec<DateTime<Utc>> {
     let local = first.with_timezone(&zone).naive_local();
+    let second_reading = earliest(zone, local) != first;
     (0..count)
-        .map(|k| earliest(zone, local + Duration::weeks(k.into())))
+        .map(|k| {
+            if k == 0 {
+                return first;
+            }
+            let t = local + Duration::weeks(k.into());
+            if second_reading {
+                latest(zone, t)
+            } else {
+                earliest(zone, t)
+            }
+        })
         .collect()
 }
 
