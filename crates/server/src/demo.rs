@@ -541,8 +541,10 @@ async fn seed_directory(store: &Store) -> anyhow::Result<()> {
 }
 
 /// Every listed demo therapist works Mon–Fri 9–12 and 13–17 in their own zone and offers
-/// a 60-minute intake and 50-minute sessions; Jordan (a client in Texas, where Dr. Lee is
-/// licensed) has signed the booking consents, so booking works straight away.
+/// a 60-minute intake and 50-minute sessions, bookable from 24 hours ahead (the free
+/// cancellation window too, so a fresh booking can always still be moved). Jordan is a
+/// client in Texas, where Dr. Lee is licensed; like any new client, he signs the consents
+/// booking needs when the booking page asks.
 async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
     for &(email, ..) in PROFILES {
         let Some(user) = store.user_by_email(&Email::parse(email)?).await? else {
@@ -552,7 +554,7 @@ async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
             continue;
         }
         let mut settings = rapport_store::schedule::Settings::defaults(&user.id);
-        settings.min_notice_minutes = 12 * 60;
+        settings.min_notice_minutes = 24 * 60;
         store.save_schedule_settings(&settings).await?;
         let hours: Vec<(i64, i64, i64)> = (0..5)
             .flat_map(|d| [(d, 9 * 60, 12 * 60), (d, 13 * 60, 17 * 60)])
@@ -571,20 +573,6 @@ async fn seed_schedules(store: &Store) -> anyhow::Result<()> {
     {
         if store.location(&jordan.id).await?.is_none() {
             store.set_location(&jordan.id, "US", Some("TX")).await?;
-        }
-        if store.latest_signatures(&jordan.id).await?.is_empty() {
-            for key in ["informed-consent", "privacy-notice"] {
-                let doc = crate::consent::document(key).map_err(|e| anyhow::anyhow!("{e}"))?;
-                store
-                    .sign_consent(
-                        &jordan.id,
-                        doc.key,
-                        doc.version,
-                        &crate::consent::sha256(doc.text),
-                        "Jordan",
-                    )
-                    .await?;
-            }
         }
     }
     Ok(())

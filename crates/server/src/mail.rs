@@ -294,7 +294,7 @@ pub async fn appointment_booked(
     Ok(())
 }
 
-/// Sent to the other side when a session is moved.
+/// Sent to both sides when a session is moved (so each has the new time in writing).
 pub async fn appointment_moved(
     state: &AppState,
     a: &rapport_store::schedule::Appointment,

@@ -154,7 +154,8 @@ fn spans(rows: &[(i64, i64)]) -> Vec<Span> {
         .collect()
 }
 
-/// The slots of `kind` offered within `[from, until)` right now.
+/// The slots of `kind` offered within `[from, until)` right now; `moving` is a session
+/// being moved, whose own time does not count as taken.
 pub async fn offered(
     state: &AppState,
     s: &Schedule,
@@ -162,6 +163,7 @@ pub async fn offered(
     from: DateTime<Utc>,
     until: DateTime<Utc>,
     now: DateTime<Utc>,
+    moving: Option<&str>,
 ) -> AppResult<Vec<DateTime<Utc>>> {
     let busy = state
         .store
@@ -169,6 +171,7 @@ pub async fn offered(
             &s.therapist.id,
             to_millis(from - Duration::days(1)),
             to_millis(until + Duration::days(1)),
+            moving,
         )
         .await?;
     Ok(s.availability

@@ -491,7 +491,7 @@ impl Store {
     pub async fn session_types(&self, therapist: &UserId) -> Result<Vec<SessionType>> {
         let rows: Vec<SessionTypeRow> = sqlx::query_as(
             "SELECT id, therapist_id, name, minutes, buffer_before, buffer_after, active FROM session_types \
-             WHERE therapist_id = $1 ORDER BY created_at, id",
+             WHERE therapist_id = $1 ORDER BY created_at, name, id",
         )
         .bind(therapist.as_str())
         .fetch_all(self.pool())
@@ -551,20 +551,23 @@ impl Store {
         Ok(done.rows_affected() > 0)
     }
 
-    /// The therapist's live bookings overlapping `[from, until)`, as padded spans.
+    /// The therapist's live bookings overlapping `[from, until)`, as padded spans,
+    /// leaving out `except` (the session being moved, whose own time is free for it).
     pub async fn busy_spans(
         &self,
         therapist: &UserId,
         from: i64,
         until: i64,
+        except: Option<&str>,
     ) -> Result<Vec<(i64, i64)>> {
         Ok(sqlx::query_as(
             "SELECT busy_from, busy_until FROM appointments WHERE therapist_id = $1 AND status = 'booked' \
-             AND busy_until > $2 AND busy_from < $3 ORDER BY busy_from",
+             AND busy_until > $2 AND busy_from < $3 AND id <> $4 ORDER BY busy_from",
         )
         .bind(therapist.as_str())
         .bind(from)
         .bind(until)
+        .bind(except.unwrap_or(""))
         .fetch_all(self.pool())
         .await?)
     }

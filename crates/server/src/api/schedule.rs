@@ -106,7 +106,9 @@ pub async fn availability(
     let mut slots = Vec::new();
     if let Some(t) = &chosen {
         let kind = sched::kind_of(t);
-        for start in sched::offered(&state, &s, t, from, from + Duration::days(days), now).await? {
+        for start in
+            sched::offered(&state, &s, t, from, from + Duration::days(days), now, None).await?
+        {
             slots.push(Slot {
                 starts_at: rfc3339(start),
                 ends_at: rfc3339(kind.end(start)),

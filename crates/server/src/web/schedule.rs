@@ -803,7 +803,18 @@ async fn book_page(
         .unwrap_or(now);
     let until = from_t + Duration::days(DAYS_SHOWN);
     let slots = match chosen {
-        Some(t) => sched::offered(state, s, t, from_t, until, now).await?,
+        Some(t) => {
+            sched::offered(
+                state,
+                s,
+                t,
+                from_t,
+                until,
+                now,
+                moving.map(|a| a.id.as_str()),
+            )
+            .await?
+        }
         None => Vec::new(),
     };
     let blocked = if moving.is_some() {

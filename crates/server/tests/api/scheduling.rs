@@ -892,3 +892,57 @@ async fn a_clients_export_includes_their_sessions_and_history() {
     assert_eq!(list[0]["appointment"]["id"], id.as_str());
     assert_eq!(list[0]["history"][0]["kind"], "booked");
 }
+
+#[tokio::test]
+async fn a_session_can_move_into_time_it_overlaps_now() {
+    let app = spawn_app().await;
+    let (therapist, kind) = bookable_therapist(&app, "move.t@example.org", 0).await;
+    let mut settings = app
+        .state
+        .store
+        .schedule_settings(&therapist.id)
+        .await
+        .unwrap()
+        .unwrap();
+    settings.step_minutes = 30;
+    app.state
+        .store
+        .save_schedule_settings(&settings)
+        .await
+        .unwrap();
+    let client = ready_client(&app, "move.c@example.org").await;
+    let mut c = app.session_client(&client, SessionLevel::Password).await;
+    let res = c
+        .get(&format!(
+            "/api/v1/therapists/{}/availability?session_type={kind}&days=2&from={}",
+            therapist.id.as_str(),
+            (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ")
+        ))
+        .await;
+    let slot: DateTime<Utc> = res.json()["slots"][0]["starts_at"]
+        .as_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    let id = appointment_at(&app, &therapist, &client, &kind, to_millis(slot)).await;
+    let half_hour_later = (slot + Duration::minutes(30))
+        .format("%Y-%m-%dT%H:%M:%SZ")
+        .to_string();
+    let page = c.get(&format!("/appointments/{id}/reschedule")).await;
+    assert!(
+        page.body.contains(&format!("value=\"{half_hour_later}\"")),
+        "its own time is free for it"
+    );
+    let res = c
+        .post_form(
+            &format!("/appointments/{id}/reschedule"),
+            &[("start", &half_hour_later)],
+        )
+        .await;
+    assert_eq!(
+        res.location(),
+        Some(format!("/appointments/{id}?notice=moved").as_str())
+    );
+    let a = app.state.store.appointment(&id).await.unwrap().unwrap();
+    assert_eq!(from_millis(a.starts_at), slot + Duration::minutes(30));
+}
