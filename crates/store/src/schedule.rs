@@ -298,6 +298,22 @@ async fn add_event(
 /// Takes the therapist's booking turn: a write to their settings row, which every
 /// booking makes first, so no two bookings for one therapist check and write at once.
 async fn take_turn(tx: &mut sqlx::Transaction<'static, sqlx::Any>, therapist: &str) -> Result<()> {
+    // A therapist who never saved the booking-rules form has no row yet (the rules fall
+    // back to the defaults): create it with those defaults, then take the turn on it.
+    let d = Settings::defaults(&UserId(therapist.to_string()));
+    sqlx::query(
+        "INSERT INTO schedule_settings (therapist_id, min_notice_minutes, horizon_days, step_minutes, free_cancel_hours, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (therapist_id) DO NOTHING",
+    )
+    .bind(therapist)
+    .bind(d.min_notice_minutes)
+    .bind(d.horizon_days)
+    .bind(d.step_minutes)
+    .bind(d.free_cancel_hours)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await
+    .map_err(|e| StoreError::unique(e, "therapist"))?;
     let done = sqlx::query(
         "UPDATE schedule_settings SET booking_turn = booking_turn + 1 WHERE therapist_id = $1",
     )
@@ -321,7 +337,8 @@ async fn busy_in(
     let except = except.unwrap_or("");
     let therapist_rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT busy_from, busy_until FROM appointments WHERE therapist_id = $1 AND status = 'booked' \
-         AND busy_until > $2 AND busy_from < $3 AND id <> $4",
+         AND busy_until > $2 AND busy_from < $3 AND id <> $4 \
+         AND starts_at > $2 - 86400000 AND starts_at < $3 + 86400000",
     )
     .bind(therapist)
     .bind(from)

@@ -148,3 +148,44 @@ store_test!(
         ));
     }
 );
+
+store_test!(
+    a_therapist_who_never_saved_settings_can_still_be_booked,
+    |store| {
+        let therapist = person(&store, "t@example.org", Role::Therapist).await;
+        let client = person(&store, "c@example.org", Role::Client).await;
+        let kind = store
+            .add_session_type(&therapist, "Session", 50, 0, 10)
+            .await
+            .unwrap();
+        assert!(store.schedule_settings(&therapist).await.unwrap().is_none());
+        let start = 1_900_000_000_000i64;
+        let occ = Occurrence {
+            starts_at: start,
+            ends_at: start + 50 * 60_000,
+            busy_from: start,
+            busy_until: start + 60 * 60_000,
+        };
+        let outcome = store
+            .book(
+                NewBooking {
+                    therapist: &therapist,
+                    client: &client,
+                    session_type: &kind,
+                    occurrences: &[occ],
+                    free_cancel_hours: 24,
+                    party: "client",
+                    actor: &client,
+                },
+                |_| Ok(()),
+            )
+            .await
+            .unwrap();
+        assert!(matches!(outcome, Booked::Done(_)));
+        // The turn created the settings row with the defaults the rules already used.
+        assert_eq!(
+            store.schedule_settings(&therapist).await.unwrap(),
+            Some(Settings::defaults(&therapist))
+        );
+    }
+);
