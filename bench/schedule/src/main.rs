@@ -27,7 +27,10 @@ use clap::{Parser, Subcommand, ValueEnum};
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use rapport_core::schedule::slots::{Availability, DayOverride, SessionType, Span, Window};
+use rapport_core::schedule::slots::{
+    Availability, DayOverride, SessionType, Span, Window, JUST_TAKEN,
+};
+use rapport_core::schedule::zone;
 use rapport_core::time::{from_millis, to_millis};
 use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName, UserId};
 use rapport_store::schedule::{Booked, Busy, NewBooking, Occurrence, Settings};
@@ -38,9 +41,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
-
-/// What the server tells everyone who lost a race (`rapport_server::scheduling::JUST_TAKEN`).
-const JUST_TAKEN: &str = "That time was just taken. Please choose another.";
 
 /// 50-minute sessions with a 10-minute buffer after each.
 const FIFTY: (i64, i64, i64) = (50, 0, 10);
@@ -159,26 +159,7 @@ fn kind_of(t: &rapport_store::schedule::SessionType) -> SessionType {
     }
 }
 
-fn spans(rows: &[(i64, i64)]) -> Vec<Span> {
-    rows.iter()
-        .map(|(a, b)| Span::new(from_millis(*a), from_millis(*b)))
-        .collect()
-}
-
-/// `rapport_server::scheduling::occurrence`.
-fn occurrence(kind: &SessionType, start: DateTime<Utc>) -> Occurrence {
-    let padded = kind.padded(start);
-    Occurrence {
-        starts_at: to_millis(start),
-        ends_at: to_millis(kind.end(start)),
-        busy_from: to_millis(padded.start),
-        busy_until: to_millis(padded.end),
-    }
-}
-
-/// A copy of `rapport_server::scheduling::verify` (private there): every start is still
-/// offered over the busy spans the store read inside the turn, and the client has
-/// nothing else at that time.
+/// The server's in-turn check (`Availability::check_starts`) over the spans the store read.
 fn verify(
     a: &Availability,
     kind: &SessionType,
@@ -186,41 +167,13 @@ fn verify(
     now: DateTime<Utc>,
     busy: &Busy,
 ) -> Result<(), String> {
-    let therapist = spans(&busy.therapist);
-    let client = spans(&busy.client);
-    for (i, s) in starts.iter().enumerate() {
-        let week = |msg: &str| {
-            if starts.len() > 1 {
-                format!(
-                    "Week {} ({}): {msg}",
-                    i + 1,
-                    s.with_timezone(&a.zone).format("%a %-d %b")
-                )
-            } else {
-                msg.to_string()
-            }
-        };
-        if !a.offers(kind, &therapist, now, *s) {
-            return Err(if a.offers(kind, &[], now, *s) {
-                week(JUST_TAKEN)
-            } else {
-                week("That time is not available. Please choose one of the times shown.")
-            });
-        }
-        let session = Span::new(*s, kind.end(*s));
-        if client.iter().any(|c| c.overlaps(&session)) {
-            return Err(week("You already have a session at that time."));
-        }
-    }
-    Ok(())
-}
-
-/// Local midnight starting `date` in `zone`.
-fn midnight(zone: Tz, date: NaiveDate) -> DateTime<Utc> {
-    zone.from_local_datetime(&date.and_hms_opt(0, 0, 0).unwrap_or_default())
-        .earliest()
-        .map(|d| d.with_timezone(&Utc))
-        .unwrap_or_default()
+    a.check_starts(
+        kind,
+        starts,
+        now,
+        &Span::from_millis_pairs(&busy.therapist),
+        &Span::from_millis_pairs(&busy.client),
+    )
 }
 
 /// A few dates with other hours (days off, a short day, a Saturday, a long day), as
@@ -239,7 +192,7 @@ fn override_rows(today: NaiveDate) -> Vec<(NaiveDate, Option<(i64, i64)>)> {
 
 /// Time off: a week, three weeks in summer, and a day-long conference from noon to noon.
 fn time_off_spans(zone: Tz, today: NaiveDate) -> Vec<Span> {
-    let at = |n: i64| midnight(zone, today + Duration::days(n));
+    let at = |n: i64| zone::start_of_day(zone, today + Duration::days(n));
     vec![
         Span::new(at(30), at(37)),
         Span::new(at(120) + Duration::hours(12), at(121) + Duration::hours(12)),
@@ -664,7 +617,7 @@ impl Booker {
     /// call on: `Store::book` with the server's check run inside the booking turn.
     async fn book(&self, client: &UserId, start: DateTime<Utc>) -> Result<Booked, StoreError> {
         let starts = [start];
-        let occurrences = [occurrence(&self.kind, start)];
+        let occurrences = [Occurrence::of(&self.kind, start)];
         let now = Utc::now();
         self.store
             .book(
@@ -879,9 +832,9 @@ async fn run_book(store: &Store, args: &BookArgs) -> Result<()> {
             )
             .await?;
         let read = t.elapsed();
-        let got = year
-            .availability
-            .slots(&year.kind, &spans(&busy), now, now, until);
+        let got =
+            year.availability
+                .slots(&year.kind, &Span::from_millis_pairs(&busy), now, now, until);
         let all = t.elapsed();
         if i >= args.listings / 10 {
             list_read.push(read);
@@ -895,7 +848,7 @@ async fn run_book(store: &Store, args: &BookArgs) -> Result<()> {
 
     // Same slot: `tasks` clients race for one free start of the "year" therapist.
     let now = Utc::now();
-    let busy_now = spans(
+    let busy_now = Span::from_millis_pairs(
         &store
             .busy_spans(
                 &year.user.id,

@@ -180,6 +180,19 @@ pub fn verified_lines(licenses: &[License], today: NaiveDate) -> Vec<String> {
         .collect()
 }
 
+/// A listed therapist's licenses; anyone not listed (no verified license that counts
+/// today) is not found, as if they did not exist.
+pub async fn listed_licenses(
+    state: &crate::state::AppState,
+    therapist: &rapport_core::UserId,
+) -> AppResult<Vec<License>> {
+    let licenses = state.store.licenses_of(therapist).await?;
+    if verified_lines(&licenses, today()).is_empty() {
+        return Err(AppError::NotFound);
+    }
+    Ok(licenses)
+}
+
 /// Whether any counting license covers a client who will be at `place`.
 pub fn licensed_for(licenses: &[License], place: &Jurisdiction, today: NaiveDate) -> bool {
     licenses

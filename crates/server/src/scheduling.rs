@@ -23,8 +23,7 @@ use rapport_store::schedule::{
 use rapport_store::users::User;
 use rapport_store::StoreError;
 
-/// What everyone who lost a race for a slot is told.
-pub const JUST_TAKEN: &str = "That time was just taken. Please choose another.";
+pub use rapport_core::schedule::slots::JUST_TAKEN;
 /// The longest weekly series booked at once.
 pub const MAX_WEEKS: u32 = 12;
 /// How early before the start the session page lets people join.
@@ -148,12 +147,6 @@ pub async fn load(state: &AppState, therapist: &UserId) -> AppResult<Schedule> {
     })
 }
 
-fn spans(rows: &[(i64, i64)]) -> Vec<Span> {
-    rows.iter()
-        .map(|(a, b)| Span::new(from_millis(*a), from_millis(*b)))
-        .collect()
-}
-
 /// The slots of `kind` offered within `[from, until)` right now; `moving` is a session
 /// being moved, whose own time does not count as taken.
 pub async fn offered(
@@ -174,8 +167,13 @@ pub async fn offered(
             moving,
         )
         .await?;
-    Ok(s.availability
-        .slots(&kind_of(kind), &spans(&busy), now, from, until))
+    Ok(s.availability.slots(
+        &kind_of(kind),
+        &Span::from_millis_pairs(&busy),
+        now,
+        from,
+        until,
+    ))
 }
 
 /// The client's location, which licensure is checked against.
@@ -194,11 +192,8 @@ pub async fn check_licensed(
     therapist: &UserId,
     client: &UserId,
 ) -> AppResult<()> {
-    let licenses = state.store.licenses_of(therapist).await?;
+    let licenses = dir::listed_licenses(state, therapist).await?;
     let today = dir::today();
-    if dir::verified_lines(&licenses, today).is_empty() {
-        return Err(AppError::NotFound);
-    }
     let Some(place) = client_place(state, client).await? else {
         return Err(AppError::Refused(
             "Tell us where you will be during sessions first (on the Find your match page), so we can check the therapist is licensed there."
@@ -214,19 +209,7 @@ pub async fn check_licensed(
     Ok(())
 }
 
-fn occurrence(kind: &slots::SessionType, start: DateTime<Utc>) -> Occurrence {
-    let padded = kind.padded(start);
-    Occurrence {
-        starts_at: to_millis(start),
-        ends_at: to_millis(kind.end(start)),
-        busy_from: to_millis(padded.start),
-        busy_until: to_millis(padded.end),
-    }
-}
-
-/// The one check, run inside the booking turn: every start is still offered, and the
-/// client has nothing else at that time. A start that would be offered but for other
-/// bookings was just taken; one that would never be offered is simply not available.
+/// The check inside the booking turn, over the bookings the store read there.
 fn verify(
     a: &Availability,
     kind: &slots::SessionType,
@@ -234,33 +217,13 @@ fn verify(
     now: DateTime<Utc>,
     busy: &Busy,
 ) -> Result<(), String> {
-    let therapist = spans(&busy.therapist);
-    let client = spans(&busy.client);
-    for (i, s) in starts.iter().enumerate() {
-        let week = |msg: &str| {
-            if starts.len() > 1 {
-                format!(
-                    "Week {} ({}): {msg}",
-                    i + 1,
-                    s.with_timezone(&a.zone).format("%a %-d %b")
-                )
-            } else {
-                msg.to_string()
-            }
-        };
-        if !a.offers(kind, &therapist, now, *s) {
-            return Err(if a.offers(kind, &[], now, *s) {
-                week(JUST_TAKEN)
-            } else {
-                week("That time is not available. Please choose one of the times shown.")
-            });
-        }
-        let session = Span::new(*s, kind.end(*s));
-        if client.iter().any(|c| c.overlaps(&session)) {
-            return Err(week("You already have a session at that time."));
-        }
-    }
-    Ok(())
+    a.check_starts(
+        kind,
+        starts,
+        now,
+        &Span::from_millis_pairs(&busy.therapist),
+        &Span::from_millis_pairs(&busy.client),
+    )
 }
 
 fn booked(outcome: Result<Booked, StoreError>) -> AppResult<Vec<String>> {
@@ -298,7 +261,7 @@ pub async fn book(
     let t = s.offered_type(session_type)?;
     let kind = kind_of(t);
     let starts = slots::weekly_series(s.zone(), start, weeks);
-    let occurrences: Vec<Occurrence> = starts.iter().map(|x| occurrence(&kind, *x)).collect();
+    let occurrences: Vec<Occurrence> = starts.iter().map(|x| Occurrence::of(&kind, *x)).collect();
     let now = Utc::now();
     let policy = s.policy();
     let ids = booked(
@@ -396,7 +359,7 @@ pub async fn reschedule(
             .store
             .reschedule(
                 id,
-                occurrence(&kind, to),
+                Occurrence::of(&kind, to),
                 party.as_str(),
                 &actor.user.id,
                 |busy| verify(&s.availability, &kind, &starts, now, busy),
@@ -459,8 +422,7 @@ pub async fn presence(
 pub async fn settle_due(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     let mut n = 0;
     for id in state.store.unsettled(to_millis(now), 200).await? {
-        let therapist = state.store.first_join(&id, "therapist").await?.is_some();
-        let client = state.store.first_join(&id, "client").await?.is_some();
+        let (therapist, client) = state.store.who_joined(&id).await?;
         let (status, missing) = settle(therapist, client);
         if state
             .store
@@ -479,42 +441,37 @@ pub async fn settle_due(state: &AppState, now: DateTime<Utc>) -> AppResult<usize
     Ok(n)
 }
 
-/// Sends the reminders due at `now`. Each (session, start, offset) is claimed once; only
-/// the nearest due reminder is mailed (a server that was down does not send a stale
-/// "tomorrow" next to "in an hour"), and none that falls before the booking itself.
+/// Sends the reminders due at `now`. Each (session, start, offset) is claimed once, so
+/// several servers never send it twice and a claimed one is not looked at again. Only the
+/// nearest due reminder is mailed (a server that was down does not send a stale
+/// "tomorrow" next to "in an hour"); the others are claimed silently, as is any that fell
+/// due before the booking or move itself, which was its own notice.
 pub async fn send_reminders(state: &AppState, now: DateTime<Utc>) -> AppResult<usize> {
     let mut offsets = state.config.reminders.clone();
     offsets.sort_unstable();
     offsets.dedup();
-    let mut handled = std::collections::HashSet::new();
     let mut sent = 0;
-    for minutes in offsets {
-        let until = now + Duration::minutes(minutes.into());
+    for (i, &minutes) in offsets.iter().enumerate() {
+        let minutes = i64::from(minutes);
+        let until = to_millis(now) + minutes * 60_000;
         for a in state
             .store
-            .appointments_starting(to_millis(now), to_millis(until))
+            .awaiting_reminder(to_millis(now), until, minutes)
             .await?
         {
-            let first = handled.insert(a.id.clone());
             if !state
                 .store
-                .claim_reminder(&a.id, a.starts_at, minutes.into())
+                .claim_reminder(&a.id, a.starts_at, minutes)
                 .await?
             {
                 continue;
             }
-            let due_at = a.starts_at - i64::from(minutes) * 60_000;
-            // The booking (or move) itself was the notice for reminders due before it.
-            let changed = state
-                .store
-                .appointment_events(&a.id)
-                .await?
+            let nearer_due = offsets[..i]
                 .iter()
-                .filter(|e| e.kind == "booked" || e.kind == "rescheduled")
-                .map(|e| e.at)
-                .max()
-                .unwrap_or(a.created_at);
-            if first && changed <= due_at {
+                .any(|&m| a.starts_at <= to_millis(now) + i64::from(m) * 60_000);
+            // A live appointment was last changed by its booking or its latest move.
+            let due_at = a.starts_at - minutes * 60_000;
+            if !nearer_due && a.updated_at <= due_at {
                 mail::appointment_reminder(state, &a).await?;
                 sent += 1;
             }

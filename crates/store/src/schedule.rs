@@ -4,6 +4,7 @@
 //! booking atomic.
 
 use crate::{new_id, now_ms, Result, Store, StoreError};
+use rapport_core::time::to_millis;
 use rapport_core::UserId;
 use sqlx::Row;
 
@@ -221,6 +222,22 @@ pub struct Occurrence {
     pub ends_at: i64,
     pub busy_from: i64,
     pub busy_until: i64,
+}
+
+impl Occurrence {
+    /// A session of `kind` starting at `start`, with the span its buffers keep.
+    pub fn of(
+        kind: &rapport_core::schedule::SessionType,
+        start: chrono::DateTime<chrono::Utc>,
+    ) -> Self {
+        let padded = kind.padded(start);
+        Self {
+            starts_at: to_millis(start),
+            ends_at: to_millis(kind.end(start)),
+            busy_from: to_millis(padded.start),
+            busy_until: to_millis(padded.end),
+        }
+    }
 }
 
 /// A booking to make (one session, or each week of a series).
@@ -850,15 +867,16 @@ impl Store {
         Ok(())
     }
 
-    /// When `party` first joined the appointment, if ever.
-    pub async fn first_join(&self, id: &str, party: &str) -> Result<Option<i64>> {
-        Ok(sqlx::query_scalar(
-            "SELECT MIN(at) FROM appointment_events WHERE appointment_id = $1 AND party = $2 AND kind = 'joined'",
+    /// Which sides joined the appointment at least once: (therapist, client).
+    pub async fn who_joined(&self, id: &str) -> Result<(bool, bool)> {
+        let parties: Vec<String> = sqlx::query_scalar(
+            "SELECT DISTINCT party FROM appointment_events WHERE appointment_id = $1 AND kind = 'joined'",
         )
         .bind(id)
-        .bind(party)
-        .fetch_one(self.pool())
-        .await?)
+        .fetch_all(self.pool())
+        .await?;
+        let joined = |p: &str| parties.iter().any(|x| x == p);
+        Ok((joined("therapist"), joined("client")))
     }
 
     /// Live appointments that ended at or before `ended_by`, for settling.
@@ -925,13 +943,22 @@ impl Store {
         Ok(true)
     }
 
-    /// Live appointments starting within `(after, until]`, for reminders.
-    pub async fn appointments_starting(&self, after: i64, until: i64) -> Result<Vec<Appointment>> {
+    /// Live appointments starting within `(after, until]` whose reminder `offset_minutes`
+    /// before their current start has not been claimed yet.
+    pub async fn awaiting_reminder(
+        &self,
+        after: i64,
+        until: i64,
+        offset_minutes: i64,
+    ) -> Result<Vec<Appointment>> {
         let rows: Vec<AppointmentRow> = sqlx::query_as(&format!(
-            "{APPOINTMENT_SELECT} WHERE a.status = 'booked' AND a.starts_at > $1 AND a.starts_at <= $2 ORDER BY a.starts_at"
+            "{APPOINTMENT_SELECT} WHERE a.status = 'booked' AND a.starts_at > $1 AND a.starts_at <= $2 \
+             AND NOT EXISTS (SELECT 1 FROM reminders_sent r WHERE r.appointment_id = a.id \
+             AND r.starts_at = a.starts_at AND r.offset_minutes = $3) ORDER BY a.starts_at"
         ))
         .bind(after)
         .bind(until)
+        .bind(offset_minutes)
         .fetch_all(self.pool())
         .await?;
         Ok(rows.into_iter().map(Appointment::from).collect())

@@ -6,6 +6,9 @@ use crate::Invalid;
 use chrono::{DateTime, Datelike, Duration, NaiveDate, NaiveTime, Utc, Weekday};
 use chrono_tz::Tz;
 
+/// What everyone who lost a race for a slot is told.
+pub const JUST_TAKEN: &str = "That time was just taken. Please choose another.";
+
 /// Minutes in a day: a window may end at 24:00, the midnight that ends its day.
 pub const DAY_MINUTES: u16 = 24 * 60;
 
@@ -19,6 +22,13 @@ pub struct Span {
 impl Span {
     pub fn new(start: DateTime<Utc>, end: DateTime<Utc>) -> Self {
         Self { start, end }
+    }
+
+    /// Spans from (start, end) pairs of UTC milliseconds, as the store keeps them.
+    pub fn from_millis_pairs(rows: &[(i64, i64)]) -> Vec<Span> {
+        rows.iter()
+            .map(|(a, b)| Span::new(crate::time::from_millis(*a), crate::time::from_millis(*b)))
+            .collect()
     }
 
     pub fn overlaps(&self, other: &Span) -> bool {
@@ -193,6 +203,47 @@ impl Availability {
         self.slots(kind, busy, now, start, start + Duration::milliseconds(1))
             .first()
             == Some(&start)
+    }
+}
+
+impl Availability {
+    /// The check made inside the booking turn, over the bookings read there: every start
+    /// is still offered, and the client has nothing else at that time. A start that would
+    /// be offered but for other bookings was just taken; one that would never be offered
+    /// is simply not available. In a series, the refusal names the week.
+    pub fn check_starts(
+        &self,
+        kind: &SessionType,
+        starts: &[DateTime<Utc>],
+        now: DateTime<Utc>,
+        therapist_busy: &[Span],
+        client_busy: &[Span],
+    ) -> Result<(), String> {
+        for (i, s) in starts.iter().enumerate() {
+            let week = |msg: &str| {
+                if starts.len() > 1 {
+                    format!(
+                        "Week {} ({}): {msg}",
+                        i + 1,
+                        s.with_timezone(&self.zone).format("%a %-d %b")
+                    )
+                } else {
+                    msg.to_string()
+                }
+            };
+            if !self.offers(kind, therapist_busy, now, *s) {
+                return Err(if self.offers(kind, &[], now, *s) {
+                    week(JUST_TAKEN)
+                } else {
+                    week("That time is not available. Please choose one of the times shown.")
+                });
+            }
+            let session = Span::new(*s, kind.end(*s));
+            if client_busy.iter().any(|c| c.overlaps(&session)) {
+                return Err(week("You already have a session at that time."));
+            }
+        }
+        Ok(())
     }
 }
 

@@ -59,6 +59,12 @@ pub fn latest(tz: Tz, t: NaiveDateTime) -> DateTime<Utc> {
     }
 }
 
+/// The instant a local date begins in `tz` (its first moment, even on a day whose
+/// midnight was skipped by a clock change).
+pub fn start_of_day(tz: Tz, date: chrono::NaiveDate) -> DateTime<Utc> {
+    earliest(tz, date.and_time(chrono::NaiveTime::MIN))
+}
+
 /// "Tue 1 Dec 2026, 10:00 CET": a moment in a person's own zone, with the zone's
 /// abbreviation (or UTC offset, for zones without one) so nobody has to guess.
 pub fn label(t: DateTime<Utc>, tz: Tz) -> String {

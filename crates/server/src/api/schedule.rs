@@ -3,7 +3,7 @@
 
 use crate::api::{ApiJson, ApiQuery};
 use crate::auth::Actor;
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::respond::Problem;
 use crate::scheduling as sched;
 use crate::state::AppState;
@@ -79,10 +79,7 @@ pub async fn availability(
     ApiQuery(p): ApiQuery<SlotParams>,
 ) -> AppResult<Json<Availability>> {
     let therapist = UserId(id);
-    let licenses = state.store.licenses_of(&therapist).await?;
-    if crate::directory::verified_lines(&licenses, crate::directory::today()).is_empty() {
-        return Err(AppError::NotFound);
-    }
+    crate::directory::listed_licenses(&state, &therapist).await?;
     let s = sched::load(&state, &therapist).await?;
     let now = Utc::now();
     let from = match &p.from {

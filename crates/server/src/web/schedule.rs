@@ -13,7 +13,7 @@ use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc, Weekday};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Timelike, Utc, Weekday};
 use chrono_tz::Tz;
 use rapport_core::schedule::policy::{Party, Status};
 use rapport_core::schedule::slots::{check_session_type, check_window};
@@ -46,19 +46,8 @@ fn minutes(field: &'static str, raw: &str, is_end: bool) -> Result<Option<i64>, 
     }
     let t = NaiveTime::parse_from_str(raw, "%H:%M")
         .map_err(|_| Invalid::new(field, "Write times as HH:MM, for example 09:00."))?;
-    let m = i64::from(t.hour_min());
+    let m = i64::from(t.hour() * 60 + t.minute());
     Ok(Some(if is_end && m == 0 { 1440 } else { m }))
-}
-
-trait HourMin {
-    fn hour_min(&self) -> u32;
-}
-
-impl HourMin for NaiveTime {
-    fn hour_min(&self) -> u32 {
-        use chrono::Timelike;
-        self.hour() * 60 + self.minute()
-    }
 }
 
 fn number(
@@ -416,8 +405,8 @@ pub async fn add_time_off(
             .into());
         }
         // Whole local days: from the first day's midnight to the midnight after the last.
-        let start = zone::earliest(tz, from.and_time(NaiveTime::MIN));
-        let end = zone::earliest(tz, (to + Duration::days(1)).and_time(NaiveTime::MIN));
+        let start = zone::start_of_day(tz, from);
+        let end = zone::start_of_day(tz, to + Duration::days(1));
         state
             .store
             .add_time_off(&actor.user.id, to_millis(start), to_millis(end))
@@ -573,8 +562,8 @@ pub async fn week(
     let today = Utc::now().with_timezone(&tz).date_naive();
     let any_day = q.week.as_deref().and_then(sched::date).unwrap_or(today);
     let monday = any_day - Duration::days(i64::from(any_day.weekday().num_days_from_monday()));
-    let start = zone::earliest(tz, monday.and_time(NaiveTime::MIN));
-    let end = zone::earliest(tz, (monday + Duration::days(7)).and_time(NaiveTime::MIN));
+    let start = zone::start_of_day(tz, monday);
+    let end = zone::start_of_day(tz, monday + Duration::days(7));
     let list = state
         .store
         .appointments_of(&actor.user.id, to_millis(start), to_millis(end))
@@ -798,7 +787,7 @@ async fn book_page(
     };
     let start_day = from.and_then(sched::date);
     let from_t = start_day
-        .map(|d| zone::earliest(viewer, d.and_time(NaiveTime::MIN)))
+        .map(|d| zone::start_of_day(viewer, d))
         .filter(|t| *t > now)
         .unwrap_or(now);
     let until = from_t + Duration::days(DAYS_SHOWN);
@@ -879,10 +868,7 @@ pub async fn book_form(
     Query(q): Query<BookQ>,
 ) -> AppResult<Response> {
     let therapist = UserId(id);
-    let licenses = state.store.licenses_of(&therapist).await?;
-    if crate::directory::verified_lines(&licenses, crate::directory::today()).is_empty() {
-        return Err(AppError::NotFound);
-    }
+    crate::directory::listed_licenses(&state, &therapist).await?;
     let s = sched::load(&state, &therapist).await?;
     let page = book_page(
         &state,

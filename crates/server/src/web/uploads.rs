@@ -24,10 +24,7 @@ pub async fn upload_photo(
 /// A listed therapist's photo (unlisted therapists have no public page, so no photo either).
 pub async fn photo(State(state): State<AppState>, Path(id): Path<String>) -> AppResult<Response> {
     let user = UserId(id);
-    let licenses = state.store.licenses_of(&user).await?;
-    if crate::directory::verified_lines(&licenses, crate::directory::today()).is_empty() {
-        return Err(AppError::NotFound);
-    }
+    crate::directory::listed_licenses(&state, &user).await?;
     let png = state.store.photo(&user).await?.ok_or(AppError::NotFound)?;
     Ok((
         [

@@ -15,18 +15,34 @@ use rapport_server::{AppState, Config};
 use rapport_store::sessions::SessionLevel;
 use serde_json::json;
 
-/// The first slot the availability API offers.
-async fn first_slot(c: &mut Client, therapist: &str, kind: &str) -> String {
+/// The first slot the availability API offers within a week of `from` (of now if none).
+async fn first_slot_from(
+    c: &mut Client,
+    therapist: &str,
+    kind: &str,
+    from: Option<DateTime<Utc>>,
+) -> DateTime<Utc> {
+    let from = from
+        .map(|t| format!("&from={}", t.format("%Y-%m-%dT%H:%M:%SZ")))
+        .unwrap_or_default();
     let res = c
         .get(&format!(
-            "/api/v1/therapists/{therapist}/availability?session_type={kind}&days=7"
+            "/api/v1/therapists/{therapist}/availability?session_type={kind}&days=7{from}"
         ))
         .await;
     assert_eq!(res.status, StatusCode::OK, "{}", res.body);
     res.json()["slots"][0]["starts_at"]
         .as_str()
         .unwrap()
-        .to_string()
+        .parse()
+        .unwrap()
+}
+
+/// The first slot offered from now, as the API writes it.
+async fn first_slot(c: &mut Client, therapist: &str, kind: &str) -> String {
+    first_slot_from(c, therapist, kind, None)
+        .await
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The calendar link shown (once) on the sessions page.
@@ -221,18 +237,13 @@ async fn a_weekly_series_is_booked_whole_or_not_at_all() {
     let mut a = app.session_client(&ana, SessionLevel::Password).await;
     let mut b = app.session_client(&ben, SessionLevel::Password).await;
     // A slot at least a week out, so that a series starting a week earlier is possible.
-    let res = a
-        .get(&format!(
-            "/api/v1/therapists/{}/availability?session_type={kind}&days=3&from={}",
-            therapist.id.as_str(),
-            (Utc::now() + Duration::days(8)).format("%Y-%m-%dT%H:%M:%SZ")
-        ))
-        .await;
-    let slot: DateTime<Utc> = res.json()["slots"][0]["starts_at"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let slot = first_slot_from(
+        &mut a,
+        therapist.id.as_str(),
+        &kind,
+        Some(Utc::now() + Duration::days(8)),
+    )
+    .await;
     let res = a
         .json(Method::POST, "/api/v1/appointments", Some(json!({
             "therapist_id": therapist.id.as_str(), "session_type": kind, "starts_at": slot.to_rfc3339(), "weeks": 4
@@ -294,17 +305,14 @@ async fn the_policy_decides_what_is_late_for_either_side() {
     // Three days out: the client may move it (to another offered time) and cancel freely.
     let soon = to_millis(Utc::now() + Duration::days(3));
     let far = appointment_at(&app, &therapist, &client, &kind, soon - soon % 3_600_000).await;
-    let res = c
-        .get(&format!(
-            "/api/v1/therapists/{}/availability?session_type={kind}&days=2&from={}",
-            therapist.id.as_str(),
-            (Utc::now() + Duration::days(5)).format("%Y-%m-%dT%H:%M:%SZ")
-        ))
-        .await;
-    let to = res.json()["slots"][0]["starts_at"]
-        .as_str()
-        .unwrap()
-        .to_string();
+    let to = first_slot_from(
+        &mut c,
+        therapist.id.as_str(),
+        &kind,
+        Some(Utc::now() + Duration::days(5)),
+    )
+    .await
+    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let res = c
         .json(
             Method::POST,
@@ -912,18 +920,13 @@ async fn a_session_can_move_into_time_it_overlaps_now() {
         .unwrap();
     let client = ready_client(&app, "move.c@example.org").await;
     let mut c = app.session_client(&client, SessionLevel::Password).await;
-    let res = c
-        .get(&format!(
-            "/api/v1/therapists/{}/availability?session_type={kind}&days=2&from={}",
-            therapist.id.as_str(),
-            (Utc::now() + Duration::days(3)).format("%Y-%m-%dT%H:%M:%SZ")
-        ))
-        .await;
-    let slot: DateTime<Utc> = res.json()["slots"][0]["starts_at"]
-        .as_str()
-        .unwrap()
-        .parse()
-        .unwrap();
+    let slot = first_slot_from(
+        &mut c,
+        therapist.id.as_str(),
+        &kind,
+        Some(Utc::now() + Duration::days(3)),
+    )
+    .await;
     let id = appointment_at(&app, &therapist, &client, &kind, to_millis(slot)).await;
     let half_hour_later = (slot + Duration::minutes(30))
         .format("%Y-%m-%dT%H:%M:%SZ")
