@@ -1,10 +1,9 @@
-//! Marks the build `rapport_pg` when RAPPORT_TEST_POSTGRES_URL is set, so that the
-//! PostgreSQL half of each store test is reported as "ignored" (with the reason) otherwise.
+//! Marks the build `rapport_pg` when RAPPORT_TEST_POSTGRES_URL is set (the rule shared by
+//! every crate whose tests use `store_test!`), and rebuilds when a migration changes.
+#[path = "../testkit/pg-cfg.rs"]
+mod pg_cfg;
+
 fn main() {
-    println!("cargo::rustc-check-cfg=cfg(rapport_pg)");
-    println!("cargo::rerun-if-env-changed=RAPPORT_TEST_POSTGRES_URL");
+    pg_cfg::main();
     println!("cargo::rerun-if-changed=migrations");
-    if std::env::var_os("RAPPORT_TEST_POSTGRES_URL").is_some_and(|v| !v.is_empty()) {
-        println!("cargo::rustc-cfg=rapport_pg");
-    }
 }

@@ -12,8 +12,7 @@ pub async fn verify(store: &rapport_store::Store, keys: &KeyFiles) -> Result<boo
             keys.public_key_path().display()
         );
     }
-    let mut conn = store.pool().acquire().await?;
-    Ok(match chain::verify(&mut conn, trusted.as_ref()).await? {
+    Ok(match chain::verify(store, trusted.as_ref()).await? {
         Verification::Intact {
             events,
             checkpoints,

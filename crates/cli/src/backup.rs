@@ -41,27 +41,13 @@ pub async fn backup(store: &Store, url: &str, out: &Path) -> Result<()> {
     }
     match store.backend() {
         Backend::Sqlite => {
-            let (pages, size): (i64, i64) = sqlx::query_as(
-                "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
-            )
-            .fetch_one(store.pool())
-            .await?;
-            let bar = bytes_bar((pages * size) as u64, "Backing up");
-            let target = out.to_string_lossy().replace('\'', "''");
-            watch(
-                out,
-                &bar,
-                sqlx::query(&format!("VACUUM INTO '{target}'")).execute(store.pool()),
-            )
-            .await?;
+            let bar = bytes_bar(store.size_bytes().await?.max(0) as u64, "Backing up");
+            watch(out, &bar, store.sqlite_snapshot(out)).await?;
             bar.set_position(bar.length().unwrap_or(0));
             bar.finish();
         }
         Backend::Postgres => {
-            let (size,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
-                .fetch_one(store.pool())
-                .await?;
-            let bar = bytes_bar(size as u64 / 4, "Backing up");
+            let bar = bytes_bar(store.size_bytes().await?.max(0) as u64 / 4, "Backing up");
             let status = watch(
                 out,
                 &bar,
@@ -94,8 +80,7 @@ async fn check(store: &Store, keys: &KeyFiles) -> Result<String> {
         bail!("the backup's migrations do not match this version of Rapport");
     }
     let trusted = keys.public_key()?;
-    let mut conn = store.pool().acquire().await?;
-    match chain::verify(&mut conn, trusted.as_ref()).await? {
+    match chain::verify(store, trusted.as_ref()).await? {
         Verification::Intact {
             events,
             checkpoints,
@@ -143,9 +128,7 @@ pub async fn restore(url: &str, data_dir: &Path, from: &Path) -> Result<()> {
             // Check the copy; the live database is untouched until it passes.
             let checked = async {
                 let candidate = Store::connect(&format!("sqlite://{}", staging.display())).await?;
-                let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
-                    .fetch_one(candidate.pool())
-                    .await?;
+                let integrity = candidate.integrity_check().await?;
                 let summary = if integrity == "ok" {
                     check(&candidate, &keys).await
                 } else {
@@ -188,9 +171,7 @@ pub async fn restore(url: &str, data_dir: &Path, from: &Path) -> Result<()> {
                 rapport_store::new_id().replace('-', "")
             );
             let admin = Store::connect(url).await?;
-            sqlx::query(&format!("CREATE DATABASE {scratch}"))
-                .execute(admin.pool())
-                .await?;
+            admin.create_database(&scratch).await?;
             let mut scratch_url = url::Url::parse(url)?;
             scratch_url.set_path(&scratch);
             let outcome = async {
@@ -209,9 +190,7 @@ pub async fn restore(url: &str, data_dir: &Path, from: &Path) -> Result<()> {
                 summary
             }
             .await;
-            sqlx::query(&format!("DROP DATABASE IF EXISTS {scratch}"))
-                .execute(admin.pool())
-                .await?;
+            admin.drop_database(&scratch).await?;
             let summary = outcome?;
             let bar = ProgressBar::new_spinner();
             bar.set_message("Restoring into the live database");

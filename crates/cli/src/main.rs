@@ -4,13 +4,14 @@
 mod audit;
 mod backup;
 mod coach;
+mod demo;
 mod keys;
 mod logging;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
 use rapport_core::{DisplayName, Email, NewPassword, Pronouns, Role, TimeZoneName};
-use rapport_server::config::{Config, CrisisLine, SessionTimeouts};
+use rapport_server::platform::config::{Config, CrisisLine, SessionTimeouts};
 use rapport_store::users::NewUser;
 use rapport_store::Store;
 use std::net::SocketAddr;
@@ -324,7 +325,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config.crisis_lines = lines;
     }
     let demo = if args.demo {
-        Some(rapport_server::demo::seed(&store).await?)
+        Some(demo::seed(&store).await?)
     } else {
         None
     };
@@ -353,7 +354,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(logins) = demo {
         println!(
             "\nDemo logins (every demo account's password is: {})",
-            rapport_server::demo::DEMO_PASSWORD
+            demo::DEMO_PASSWORD
         );
         for l in &logins {
             println!("  {:<10} {:<42} {}", l.role.as_str(), l.email, l.name);
@@ -411,11 +412,11 @@ async fn create_user(args: CreateUserArgs) -> Result<()> {
         std::io::stdin().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_string(), false)
     } else {
-        (rapport_server::auth::secrets::random_token(), true)
+        (rapport_server::platform::auth::secrets::random_token(), true)
     };
     let password = NewPassword::parse(&password, &[email.as_str(), name.as_str()])?;
     let store = open_store(&args.db).await?;
-    let hash = rapport_server::auth::password::hash(password.expose().to_string()).await?;
+    let hash = rapport_server::platform::auth::password::hash(password.expose().to_string()).await?;
     let user = store
         .create_user(NewUser {
             email: &email,

@@ -2,6 +2,7 @@
 //! Everything here is unit-tested without a database or a network.
 
 pub mod account;
+pub mod care;
 pub mod directory;
 pub mod ids;
 pub mod password;

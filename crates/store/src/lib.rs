@@ -1,6 +1,7 @@
 //! Persistence for Rapport. The backend is chosen by URL: embedded SQLite (`sqlite:`)
 //! by default, PostgreSQL for `postgres://`; both run the same SQL through sqlx's Any driver.
 
+pub mod care;
 pub mod consents;
 pub mod directory;
 pub mod emergency;
@@ -9,10 +10,15 @@ pub mod outbox;
 pub mod schedule;
 pub mod security;
 pub mod sessions;
-pub mod testing;
+#[cfg(feature = "testing")]
+pub mod raw;
 pub mod tokens;
 pub mod uploads;
+pub mod tx;
 pub mod users;
+pub mod vault;
+
+pub use tx::{Conn, Tx};
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::Migrator;
@@ -191,23 +197,103 @@ impl Store {
     /// (`BEGIN IMMEDIATE`): a transaction that reads first and writes later can otherwise
     /// fail with "database is locked" when another writer got there in between, because
     /// upgrading a read lock cannot wait. PostgreSQL locks rows as it goes.
-    pub async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Any>> {
-        Ok(match self.backend {
+    pub async fn begin_write(&self) -> Result<Tx> {
+        let inner = match self.backend {
             Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Backend::Postgres => self.pool.begin().await?,
-        })
+        };
+        Ok(Tx::new(inner, self.clone()))
     }
 
     pub fn backend(&self) -> Backend {
         self.backend
     }
 
-    pub fn pool(&self) -> &AnyPool {
+    pub(crate) fn pool(&self) -> &AnyPool {
         &self.pool
+    }
+
+    /// The database's size in bytes (SQLite: pages × page size; PostgreSQL: as the
+    /// server reports it), for progress bars.
+    pub async fn size_bytes(&self) -> Result<i64> {
+        Ok(match self.backend {
+            Backend::Sqlite => {
+                let (pages, size): (i64, i64) = sqlx::query_as(
+                    "SELECT page_count, page_size FROM pragma_page_count(), pragma_page_size()",
+                )
+                .fetch_one(&self.pool)
+                .await?;
+                pages * size
+            }
+            Backend::Postgres => {
+                let (size,): (i64,) =
+                    sqlx::query_as("SELECT pg_database_size(current_database())")
+                        .fetch_one(&self.pool)
+                        .await?;
+                size
+            }
+        })
+    }
+
+    /// Writes a consistent copy of an SQLite database to `path` while others keep using
+    /// it (`VACUUM INTO`). Not available on PostgreSQL (use `pg_dump`).
+    pub async fn sqlite_snapshot(&self, path: &std::path::Path) -> Result<()> {
+        if self.backend != Backend::Sqlite {
+            return Err(StoreError::UnsupportedUrl("postgres".into()));
+        }
+        let target = path.to_string_lossy().replace('\'', "''");
+        sqlx::query(&format!("VACUUM INTO '{target}'"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// SQLite's own consistency check: `"ok"`, or what is damaged.
+    pub async fn integrity_check(&self) -> Result<String> {
+        if self.backend != Backend::Sqlite {
+            return Ok("ok".into());
+        }
+        let (integrity,): (String,) = sqlx::query_as("PRAGMA integrity_check")
+            .fetch_one(&self.pool)
+            .await?;
+        Ok(integrity)
+    }
+
+    /// Creates a PostgreSQL database on this server (for `rapport restore`'s scratch
+    /// check and for tests). `name` must be lowercase letters, digits and underscores.
+    pub async fn create_database(&self, name: &str) -> Result<()> {
+        let name = database_name(name)?;
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Drops a PostgreSQL database on this server if it exists.
+    pub async fn drop_database(&self, name: &str) -> Result<()> {
+        let name = database_name(name)?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name}"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     pub async fn close(&self) {
         self.pool.close().await;
+    }
+}
+
+/// A database name safe to splice into `CREATE DATABASE` (identifiers cannot be bound).
+fn database_name(name: &str) -> Result<&str> {
+    let ok = !name.is_empty()
+        && name.len() <= 63
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+    if ok {
+        Ok(name)
+    } else {
+        Err(StoreError::Conflict("database name"))
     }
 }
 

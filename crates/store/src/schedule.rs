@@ -284,7 +284,7 @@ pub struct ReliabilityRow {
 
 #[allow(clippy::too_many_arguments)]
 async fn add_event(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::Conn,
     appointment: &str,
     at: i64,
     kind: &str,
@@ -307,14 +307,14 @@ async fn add_event(
     .bind(starts_at)
     .bind(previous)
     .bind(i64::from(late))
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     Ok(())
 }
 
 /// Takes the therapist's booking turn: a write to their settings row, which every
 /// booking makes first, so no two bookings for one therapist check and write at once.
-async fn take_turn(tx: &mut sqlx::Transaction<'static, sqlx::Any>, therapist: &str) -> Result<()> {
+async fn take_turn(tx: &mut crate::Conn, therapist: &str) -> Result<()> {
     // A therapist who never saved the booking-rules form has no row yet (the rules fall
     // back to the defaults): create it with those defaults, then take the turn on it.
     let d = Settings::defaults(&UserId(therapist.to_string()));
@@ -328,14 +328,14 @@ async fn take_turn(tx: &mut sqlx::Transaction<'static, sqlx::Any>, therapist: &s
     .bind(d.step_minutes)
     .bind(d.free_cancel_hours)
     .bind(now_ms())
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await
     .map_err(|e| StoreError::unique(e, "therapist"))?;
     let done = sqlx::query(
         "UPDATE schedule_settings SET booking_turn = booking_turn + 1 WHERE therapist_id = $1",
     )
     .bind(therapist)
-    .execute(&mut **tx)
+    .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound);
@@ -344,7 +344,7 @@ async fn take_turn(tx: &mut sqlx::Transaction<'static, sqlx::Any>, therapist: &s
 }
 
 async fn busy_in(
-    tx: &mut sqlx::Transaction<'static, sqlx::Any>,
+    tx: &mut crate::Conn,
     therapist: &str,
     client: &str,
     from: i64,
@@ -361,7 +361,7 @@ async fn busy_in(
     .bind(from)
     .bind(until)
     .bind(except)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     let client_rows: Vec<(i64, i64)> = sqlx::query_as(
         "SELECT starts_at, ends_at FROM appointments WHERE client_id = $1 AND status = 'booked' \
@@ -371,7 +371,7 @@ async fn busy_in(
     .bind(from)
     .bind(until)
     .bind(except)
-    .fetch_all(&mut **tx)
+    .fetch_all(&mut *tx)
     .await?;
     Ok(Busy {
         therapist: therapist_rows,
@@ -635,6 +635,27 @@ impl Store {
             tx.rollback().await?;
             return Ok(Booked::Refused(reason));
         }
+        // The first booking begins care; a therapist who ended care is not booked around.
+        let care = crate::care::apply(
+            &mut tx,
+            crate::care::Change {
+                client: b.client,
+                therapist: b.therapist,
+                event: rapport_core::care::CareEvent::Booked,
+                party: rapport_core::schedule::policy::Party::Client,
+                actor: b.actor,
+                event_id: &new_id(),
+                reason_sealed: None,
+            },
+        )
+        .await?;
+        let care = match care {
+            Ok(c) => c,
+            Err(refused) => {
+                tx.rollback().await?;
+                return Ok(Booked::Refused(refused.0.to_string()));
+            }
+        };
         let now = now_ms();
         let series = (b.occurrences.len() > 1).then(new_id);
         let mut ids = Vec::with_capacity(b.occurrences.len());
@@ -642,8 +663,8 @@ impl Store {
             let id = new_id();
             sqlx::query(
                 "INSERT INTO appointments (id, therapist_id, client_id, session_type_id, series_id, starts_at, ends_at, \
-                 busy_from, busy_until, status, free_cancel_hours, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $11, $11)",
+                 busy_from, busy_until, status, free_cancel_hours, created_at, updated_at, care_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'booked', $10, $11, $11, $12)",
             )
             .bind(&id)
             .bind(b.therapist.as_str())
@@ -656,6 +677,7 @@ impl Store {
             .bind(o.busy_until)
             .bind(b.free_cancel_hours)
             .bind(now)
+            .bind(&care.id)
             .execute(&mut *tx)
             .await
             .map_err(|e| StoreError::unique(e, "time"))?;

@@ -33,6 +33,32 @@ impl SessionLevel {
     }
 }
 
+/// Proof that a person signed in: made only inside the store, from a live session or a
+/// live API token that it just looked up. The vault takes its access contexts from this,
+/// so no code can claim to be someone it has not authenticated as.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Authenticated {
+    user: UserId,
+    role: rapport_core::Role,
+}
+
+impl Authenticated {
+    pub(crate) fn of(user: &crate::users::User) -> Self {
+        Self {
+            user: user.id.clone(),
+            role: user.role,
+        }
+    }
+
+    pub fn user(&self) -> &UserId {
+        &self.user
+    }
+
+    pub fn role(&self) -> rapport_core::Role {
+        self.role
+    }
+}
+
 #[derive(Debug, Clone, serde::Serialize)]
 pub struct Session {
     pub id: SessionId,
@@ -117,6 +143,21 @@ impl Store {
         .execute(self.pool())
         .await?;
         Ok(SessionId(id))
+    }
+
+    /// The person behind a live session: the session, their account, and the proof.
+    pub async fn session_person(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(Session, crate::users::User, Authenticated)>> {
+        let Some(session) = self.live_session(token_hash).await? else {
+            return Ok(None);
+        };
+        let Some(user) = self.user(&session.user_id).await? else {
+            return Ok(None);
+        };
+        let proof = Authenticated::of(&user);
+        Ok(Some((session, user, proof)))
     }
 
     /// The live session for a token hash: not revoked, not idle too long, not past its end.

@@ -66,7 +66,10 @@ impl Store {
 
     /// The live bearer token and its owner in one query, recording its use at most once
     /// a minute so that hot API paths do not write (and take SQLite's write lock) per call.
-    pub async fn api_token_owner(&self, token_hash: &str) -> Result<Option<(TokenId, User)>> {
+    pub async fn api_token_owner(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<(TokenId, User, crate::sessions::Authenticated)>> {
         let row: Option<TokenUserRow> = sqlx::query_as(&format!(
             "SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, {} \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
@@ -87,7 +90,9 @@ impl Store {
                 .execute(self.pool())
                 .await?;
         }
-        Ok(Some((TokenId(row.token_id), User::from(row.user))))
+        let user = User::from(row.user);
+        let proof = crate::sessions::Authenticated::of(&user);
+        Ok(Some((TokenId(row.token_id), user, proof)))
     }
 
     pub async fn api_tokens(&self, user: &UserId) -> Result<Vec<ApiToken>> {

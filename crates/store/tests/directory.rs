@@ -4,7 +4,8 @@
 use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName, UserId};
 use rapport_store::directory::{NewLicense, ProfileInput, SearchQuery};
 use rapport_store::users::NewUser;
-use rapport_store::{store_test, Store};
+use rapport_store::Store;
+use rapport_testkit::store_test;
 
 async fn therapist(store: &Store, name: &str, pronouns: &str) -> UserId {
     let email = Email::parse(&format!(

@@ -4,7 +4,8 @@
 use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName, UserId};
 use rapport_store::schedule::{Booked, NewBooking, Occurrence, Settings};
 use rapport_store::users::NewUser;
-use rapport_store::{store_test, Store};
+use rapport_store::Store;
+use rapport_testkit::store_test;
 
 async fn person(store: &Store, email: &str, role: Role) -> UserId {
     store
@@ -85,12 +86,12 @@ store_test!(concurrent_bookings_of_one_slot_leave_exactly_one, |store| {
         }
     }
     assert_eq!(done, 1);
-    let rows: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appointments")
-        .fetch_one(store.pool())
+    let rows = store
+        .raw_i64("SELECT COUNT(*) FROM appointments", &[])
         .await
         .unwrap();
-    let events: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM appointment_events")
-        .fetch_one(store.pool())
+    let events = store
+        .raw_i64("SELECT COUNT(*) FROM appointment_events", &[])
         .await
         .unwrap();
     assert_eq!((rows, events), (1, 1));

@@ -4,7 +4,8 @@ use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName, TokenId};
 use rapport_store::sessions::{NewSession, SessionLevel};
 use rapport_store::tokens::TokenPurpose;
 use rapport_store::users::{NewUser, User};
-use rapport_store::{store_test, token_hash, Store, StoreError};
+use rapport_store::{token_hash, Store, StoreError};
+use rapport_testkit::store_test;
 
 async fn user(store: &Store, email: &str, role: Role) -> User {
     let email = Email::parse(email).unwrap();
@@ -276,20 +277,11 @@ store_test!(outbox_claims_once_and_retries, |store| {
 
 #[tokio::test]
 async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
-    let store = rapport_store::testing::fresh_sqlite().await;
-    let (mode,): (String,) = sqlx::query_as("PRAGMA journal_mode")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
-    assert_eq!(mode, "wal");
-    let (fk,): (i64,) = sqlx::query_as("PRAGMA foreign_keys")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let store = rapport_testkit::fresh_sqlite().await;
+    let mode = store.raw_rows("PRAGMA journal_mode", &[]).await.unwrap();
+    assert_eq!(mode[0][0].as_deref(), Some("wal"));
+    let fk = store.raw_i64("PRAGMA foreign_keys", &[]).await.unwrap();
     assert_eq!(fk, 1);
-    let (busy,): (i64,) = sqlx::query_as("PRAGMA busy_timeout")
-        .fetch_one(store.pool())
-        .await
-        .unwrap();
+    let busy = store.raw_i64("PRAGMA busy_timeout", &[]).await.unwrap();
     assert!(busy >= 5000);
 }

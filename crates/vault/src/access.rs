@@ -1,14 +1,16 @@
 //! Who is touching clinical content, in which role, why, and what they are touching.
+//! An [`AccessContext`] cannot be written by hand: a person's comes from the proof of
+//! sign-in the store made ([`Authenticated`]), a background job's from [`SystemJob`].
 
-use crate::{Result, VaultError};
-use rapport_core::UserId;
+use rapport_core::{Role, UserId};
+use rapport_store::sessions::Authenticated;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ActorRole {
     Client,
     Therapist,
     Admin,
-    /// A background job (reminders, exports, retention).
+    /// A background job (key rotation, retention).
     System,
 }
 
@@ -24,9 +26,13 @@ pub enum Purpose {
 pub enum Action {
     Read,
     Write,
+    /// The client's data key was destroyed (retention ended): nothing opens any more.
+    DestroyKey,
+    /// The client's data key was re-wrapped under a new operator key (key rotation).
+    RewrapKey,
 }
 
-/// The kinds of clinical record Rapport keeps.
+/// The kinds of record Rapport keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum RecordKind {
     Message,
@@ -36,9 +42,35 @@ pub enum RecordKind {
     TreatmentPlan,
     SessionSummary,
     IntakeAnswer,
+    /// A client's first message to a therapist from the directory, and the answer to it:
+    /// the only record a therapist may open before the relationship is active.
+    ContactRequest,
+    /// A reason given when a relationship ended.
+    RelationshipNote,
     /// Evidence a therapist uploads for a license; the "client" of its locator is the
     /// therapist. Not clinical: admins may read it (to verify), and each read is logged.
     LicenseEvidence,
+    /// The client's data key itself (for key destruction and rotation events).
+    DataKey,
+}
+
+/// Background jobs that act on clients' keys, each named in the events it leaves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemJob {
+    /// `rapport keys rotate`: re-wraps data keys under a new operator key.
+    KeyRotation,
+    /// The retention period of an erased client ended: their key is destroyed.
+    Retention,
+}
+
+impl SystemJob {
+    /// How the job is named in access events (as the actor).
+    pub fn actor_id(self) -> &'static str {
+        match self {
+            SystemJob::KeyRotation => "system:key-rotation",
+            SystemJob::Retention => "system:retention",
+        }
+    }
 }
 
 macro_rules! names {
@@ -56,102 +88,117 @@ macro_rules! names {
 
 names!(ActorRole { Client => "client", Therapist => "therapist", Admin => "admin", System => "system" });
 names!(Purpose { Treatment => "treatment", ClientRequest => "client_request", Emergency => "emergency", Operations => "operations" });
-names!(Action { Read => "read", Write => "write" });
+names!(Action { Read => "read", Write => "write", DestroyKey => "destroy_key", RewrapKey => "rewrap_key" });
 names!(RecordKind {
     Message => "message", Attachment => "attachment", Note => "note",
     QuestionnaireAnswer => "questionnaire_answer", TreatmentPlan => "treatment_plan",
     SessionSummary => "session_summary", IntakeAnswer => "intake_answer",
-    LicenseEvidence => "license_evidence",
+    ContactRequest => "contact_request", RelationshipNote => "relationship_note",
+    LicenseEvidence => "license_evidence", DataKey => "data_key",
 });
 
-/// The context every seal and open must carry.
+impl RecordKind {
+    /// Records of a client's care: each belongs to a care relationship.
+    pub fn is_clinical(self) -> bool {
+        !matches!(self, RecordKind::LicenseEvidence | RecordKind::DataKey)
+    }
+}
+
+/// Who acts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Actor {
+    Person { id: UserId, role: ActorRole },
+    Job(SystemJob),
+}
+
+/// The context every seal and open must carry. Its fields are private; see the module.
 #[derive(Debug, Clone)]
 pub struct AccessContext {
-    pub actor: Option<UserId>,
-    pub role: ActorRole,
-    pub purpose: Purpose,
-    pub request_id: Option<String>,
-    emergency: bool,
+    pub(crate) actor: Actor,
+    purpose: Purpose,
+    request_id: Option<String>,
     /// The break-glass grant an emergency access runs under.
-    grant: Option<String>,
+    pub(crate) grant: Option<String>,
+}
+
+fn role_of(r: Role) -> ActorRole {
+    match r {
+        Role::Client => ActorRole::Client,
+        Role::Therapist => ActorRole::Therapist,
+        Role::Admin => ActorRole::Admin,
+    }
 }
 
 impl AccessContext {
-    /// A person acting in their role for `purpose` (treatment, the client's own request…).
-    pub fn person(
-        actor: UserId,
-        role: ActorRole,
-        purpose: Purpose,
-        request_id: Option<String>,
-    ) -> Self {
+    /// A signed-in person acting in their own role for `purpose`.
+    pub fn person(who: &Authenticated, purpose: Purpose, request_id: Option<String>) -> Self {
         Self {
-            actor: Some(actor),
-            role,
+            actor: Actor::Person {
+                id: who.user().clone(),
+                role: role_of(who.role()),
+            },
             purpose,
             request_id,
-            emergency: false,
             grant: None,
         }
     }
 
-    /// An administrator acting under emergency grant `grant` (checked by the vault against
-    /// the database on every seal and open: it must be theirs, for this client, and live).
-    pub fn emergency(admin: UserId, grant: String, request_id: Option<String>) -> Self {
+    /// A signed-in administrator acting under emergency grant `grant` (the vault checks on
+    /// every open that it is theirs, for this client, and live).
+    pub fn emergency(who: &Authenticated, grant: String, request_id: Option<String>) -> Self {
         Self {
-            actor: Some(admin),
-            role: ActorRole::Admin,
+            actor: Actor::Person {
+                id: who.user().clone(),
+                role: role_of(who.role()),
+            },
             purpose: Purpose::Emergency,
             request_id,
-            emergency: true,
             grant: Some(grant),
         }
     }
 
-    /// A background job.
-    pub fn system(purpose: Purpose) -> Self {
+    /// A background job. Jobs never open or seal clinical content; they act on keys.
+    pub fn job(job: SystemJob) -> Self {
         Self {
-            actor: None,
-            role: ActorRole::System,
-            purpose,
+            actor: Actor::Job(job),
+            purpose: Purpose::Operations,
             request_id: None,
-            emergency: false,
             grant: None,
         }
     }
 
-    pub fn is_emergency(&self) -> bool {
-        self.emergency
-    }
-
-    /// Admins may not read clinical content except under a live emergency grant for this
-    /// very client, held by them.
-    pub(crate) async fn permit(
-        &self,
-        conn: &mut sqlx::AnyConnection,
-        client: &UserId,
-        kind: RecordKind,
-    ) -> Result<()> {
-        if self.role != ActorRole::Admin || kind == RecordKind::LicenseEvidence {
-            return Ok(());
+    /// The person acting, if a person is.
+    pub fn actor_id(&self) -> Option<&UserId> {
+        match &self.actor {
+            Actor::Person { id, .. } => Some(id),
+            Actor::Job(_) => None,
         }
-        let (Some(grant), Some(admin)) = (&self.grant, &self.actor) else {
-            return Err(VaultError::NotPermitted);
-        };
-        let live: Option<(String,)> = sqlx::query_as(
-            "SELECT id FROM emergency_grants WHERE id = $1 AND admin_id = $2 AND client_id = $3 \
-             AND ended_at IS NULL AND expires_at > $4",
-        )
-        .bind(grant)
-        .bind(admin.as_str())
-        .bind(client.as_str())
-        .bind(rapport_store::now_ms())
-        .fetch_optional(&mut *conn)
-        .await?;
-        live.map(|_| ()).ok_or(VaultError::NotPermitted)
     }
 
-    /// True when the client is acting on their own records (no access event needed).
-    pub(crate) fn is_the_client(&self, client: &UserId) -> bool {
-        self.role == ActorRole::Client && self.actor.as_ref() == Some(client)
+    /// How the actor is named in access events.
+    pub(crate) fn actor_name(&self) -> String {
+        match &self.actor {
+            Actor::Person { id, .. } => id.to_string(),
+            Actor::Job(job) => job.actor_id().to_string(),
+        }
+    }
+
+    pub fn role(&self) -> ActorRole {
+        match &self.actor {
+            Actor::Person { role, .. } => *role,
+            Actor::Job(_) => ActorRole::System,
+        }
+    }
+
+    pub fn purpose(&self) -> Purpose {
+        self.purpose
+    }
+
+    pub fn request_id(&self) -> Option<&str> {
+        self.request_id.as_deref()
+    }
+
+    pub fn is_emergency(&self) -> bool {
+        self.grant.is_some()
     }
 }

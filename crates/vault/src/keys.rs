@@ -1,30 +1,29 @@
 //! Per-client data keys: random 256-bit keys stored only wrapped by the KEK.
 
+use crate::access::{AccessContext, Action, RecordKind, SystemJob};
 use crate::ring::KeyRing;
-use crate::{seal, Result, VaultError};
+use crate::seal::Locator;
+use crate::{chain, seal, Result, VaultError};
 use rand::{rngs::OsRng, RngCore};
 use rapport_core::UserId;
-use sqlx::AnyConnection;
+use rapport_store::Conn;
 use zeroize::Zeroizing;
 
 /// The client's data key, created on first use when `create` is set.
 pub(crate) async fn data_key(
-    conn: &mut AnyConnection,
+    conn: &mut Conn,
     ring: &KeyRing,
     client: &UserId,
     create: bool,
 ) -> Result<Zeroizing<[u8; 32]>> {
-    let row: Option<(String, Option<Vec<u8>>)> =
-        sqlx::query_as("SELECT kek_id, wrapped_dek FROM client_keys WHERE client_id = $1")
-            .bind(client.as_str())
-            .fetch_optional(&mut *conn)
-            .await?;
-    match row {
-        Some((_, None)) => Err(VaultError::KeyDestroyed),
-        Some((kek_id, Some(wrapped))) => {
-            let kek = ring.by_id(&kek_id)?;
-            seal::unwrap(kek.bytes(), &kek_id, client, &wrapped)
-        }
+    match rapport_store::vault::client_key(conn, client.as_str()).await? {
+        Some(k) => match k.wrapped_dek {
+            None => Err(VaultError::KeyDestroyed),
+            Some(wrapped) => {
+                let kek = ring.by_id(&k.kek_id)?;
+                seal::unwrap(kek.bytes(), &k.kek_id, client, &wrapped)
+            }
+        },
         None if create => {
             let mut dek = Zeroizing::new([0u8; 32]);
             OsRng.fill_bytes(dek.as_mut());
@@ -32,36 +31,44 @@ pub(crate) async fn data_key(
             let kek_id = kek.id();
             let wrapped = seal::wrap(kek.bytes(), &kek_id, client, &dek);
             // Two first writes for one client may race: the loser keeps the winner's key.
-            sqlx::query(
-                "INSERT INTO client_keys (client_id, kek_id, wrapped_dek, created_at) VALUES ($1, $2, $3, $4) \
-                 ON CONFLICT (client_id) DO NOTHING",
-            )
-            .bind(client.as_str())
-            .bind(&kek_id)
-            .bind(wrapped)
-            .bind(rapport_store::now_ms())
-            .execute(&mut *conn)
-            .await?;
+            rapport_store::vault::insert_client_key(conn, client.as_str(), &kek_id, wrapped)
+                .await?;
             Box::pin(data_key(conn, ring, client, false)).await
         }
         None => Err(VaultError::NoKey),
     }
 }
 
-pub(crate) async fn destroy(conn: &mut AnyConnection, client: &UserId) -> Result<bool> {
-    let done = sqlx::query(
-        "UPDATE client_keys SET wrapped_dek = NULL, destroyed_at = $2 WHERE client_id = $1 AND wrapped_dek IS NOT NULL",
-    )
-    .bind(client.as_str())
-    .bind(rapport_store::now_ms())
-    .execute(&mut *conn)
-    .await?;
-    Ok(done.rows_affected() == 1)
+fn key_locator(client: &UserId) -> Locator<'_> {
+    Locator {
+        client,
+        care: None,
+        kind: RecordKind::DataKey,
+        table: "client_keys",
+        row_id: client.as_str(),
+        field: "wrapped_dek",
+    }
+}
+
+/// Destroys a client's data key, leaving an access event that names the job.
+pub(crate) async fn destroy(conn: &mut Conn, job: SystemJob, client: &UserId) -> Result<bool> {
+    let destroyed = rapport_store::vault::destroy_client_key(conn, client.as_str()).await?;
+    if destroyed {
+        chain::append(
+            conn,
+            &AccessContext::job(job),
+            &key_locator(client),
+            Action::DestroyKey,
+        )
+        .await?;
+    }
+    Ok(destroyed)
 }
 
 /// Re-wraps every live data key not yet under `target`, a batch at a time, calling
 /// `progress(done, total)`. Safe to interrupt and run again: each row is re-wrapped by a
-/// compare-and-set on its key id, and rows already under `target` are skipped.
+/// compare-and-set on its key id, and rows already under `target` are skipped. Each
+/// re-wrap leaves an access event naming key rotation in the client's log.
 pub(crate) async fn rewrap_all(
     store: &rapport_store::Store,
     ring: &KeyRing,
@@ -69,46 +76,35 @@ pub(crate) async fn rewrap_all(
     progress: &dyn Fn(u64, u64),
 ) -> Result<u64> {
     let target_id = target.id();
-    let (total,): (i64,) = sqlx::query_as(
-        "SELECT COUNT(*) FROM client_keys WHERE wrapped_dek IS NOT NULL AND kek_id <> $1",
-    )
-    .bind(&target_id)
-    .fetch_one(store.pool())
-    .await?;
-    let total = total as u64;
+    let total = store.keys_not_under(&target_id).await?.max(0) as u64;
     let mut done = 0u64;
     progress(0, total);
+    let rotation = AccessContext::job(SystemJob::KeyRotation);
     loop {
-        let batch: Vec<(String, String, Vec<u8>)> = sqlx::query_as(
-            "SELECT client_id, kek_id, wrapped_dek FROM client_keys \
-             WHERE wrapped_dek IS NOT NULL AND kek_id <> $1 ORDER BY client_id LIMIT 200",
-        )
-        .bind(&target_id)
-        .fetch_all(store.pool())
-        .await?;
+        let batch = store.keys_to_rewrap(&target_id, 200).await?;
         if batch.is_empty() {
             return Ok(done);
         }
-        let mut tx = store
-            .begin_write()
-            .await
-            .map_err(|e| VaultError::Kek(e.to_string()))?;
-        for (client_id, kek_id, wrapped) in batch {
-            let client = UserId(client_id);
-            let old = ring.by_id(&kek_id)?;
-            let dek = seal::unwrap(old.bytes(), &kek_id, &client, &wrapped)?;
+        let mut tx = store.begin_write().await?;
+        for k in batch {
+            let Some(wrapped) = k.wrapped_dek else {
+                continue;
+            };
+            let client = UserId(k.client_id);
+            let old = ring.by_id(&k.kek_id)?;
+            let dek = seal::unwrap(old.bytes(), &k.kek_id, &client, &wrapped)?;
             let rewrapped = seal::wrap(target.bytes(), &target_id, &client, &dek);
-            sqlx::query(
-                "UPDATE client_keys SET kek_id = $3, wrapped_dek = $4, rewrapped_at = $5 \
-                 WHERE client_id = $1 AND kek_id = $2 AND wrapped_dek IS NOT NULL",
+            if rapport_store::vault::rewrap_key(
+                &mut tx,
+                client.as_str(),
+                &k.kek_id,
+                &target_id,
+                rewrapped,
             )
-            .bind(client.as_str())
-            .bind(&kek_id)
-            .bind(&target_id)
-            .bind(rewrapped)
-            .bind(rapport_store::now_ms())
-            .execute(&mut *tx)
-            .await?;
+            .await?
+            {
+                chain::append(&mut tx, &rotation, &key_locator(&client), Action::RewrapKey).await?;
+            }
             done += 1;
         }
         tx.commit().await?;

@@ -10,15 +10,16 @@ pub mod chain;
 pub mod kek;
 mod keys;
 mod ring;
+mod rule;
 mod seal;
 
-pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind};
-pub use chain::{AccessEvent, Verification};
+pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind, SystemJob};
+pub use chain::{AccessEvent, ChainLink, Verification};
 pub use kek::{KeyEncryptionKey, KeyFiles};
 pub use seal::Locator;
 
 use ed25519_dalek::SigningKey;
-use sqlx::AnyConnection;
+use rapport_store::{Conn, Store, StoreError, Tx};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -37,10 +38,11 @@ pub enum VaultError {
     /// No data key exists for this client yet (internal: the caller creates one or fails).
     #[error("no data key exists for this client")]
     NoKey,
-    #[error("administrators cannot read clinical content outside a live emergency access for this client")]
+    /// The one access rule said no (see `rule`); the attempt was recorded.
+    #[error("not permitted to open or write this client's records")]
     NotPermitted,
     #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
+    Database(#[from] StoreError),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -117,42 +119,47 @@ impl Vault {
         self.ring.newest().id()
     }
 
-    /// Seals `plaintext` for the record at `at` (inside a transaction from
-    /// `Store::begin_write`, together with the row that stores the result), logging the write when someone other
-    /// than the client writes it. Returns the bytes to store.
+    /// Seals `plaintext` for the record at `at`, inside the transaction that stores the
+    /// result, if the access rule allows `ctx` to write it; a write by anyone but the
+    /// client is logged in the same transaction. Returns the bytes to store.
     pub async fn seal(
         &self,
-        conn: &mut AnyConnection,
+        tx: &mut Tx,
         ctx: &AccessContext,
         at: &Locator<'_>,
         plaintext: &str,
     ) -> Result<Vec<u8>> {
-        ctx.permit(conn, at.client, at.kind).await?;
-        let dek = self.data_key(conn, at.client, true).await?;
+        let permit = rule::permit(tx, ctx, at, Action::Write).await?;
+        let dek = self.data_key(tx, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
-        chain::record(conn, ctx, at, Action::Write).await?;
+        if permit == rule::Permit::Logged {
+            chain::append(tx, ctx, at, Action::Write).await?;
+        }
         Ok(sealed)
     }
 
-    /// Opens a sealed value, appending the access event in the same transaction.
+    /// Opens a sealed value if the access rule allows `ctx` to read it, appending the
+    /// access event in the same transaction.
     pub async fn open(
         &self,
-        conn: &mut AnyConnection,
+        tx: &mut Tx,
         ctx: &AccessContext,
         at: &Locator<'_>,
         sealed: &[u8],
     ) -> Result<Clinical> {
-        ctx.permit(conn, at.client, at.kind).await?;
-        let dek = self.data_key(conn, at.client, false).await?;
+        let permit = rule::permit(tx, ctx, at, Action::Read).await?;
+        let dek = self.data_key(tx, at.client, false).await?;
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;
-        chain::record(conn, ctx, at, Action::Read).await?;
+        if permit == rule::Permit::Logged {
+            chain::append(tx, ctx, at, Action::Read).await?;
+        }
         Ok(Clinical(Zeroizing::new(text)))
     }
 
     async fn data_key(
         &self,
-        conn: &mut AnyConnection,
+        conn: &mut Conn,
         client: &rapport_core::UserId,
         create: bool,
     ) -> Result<Zeroizing<[u8; 32]>> {
@@ -174,15 +181,12 @@ impl Vault {
         }
     }
 
-    /// Destroys a client's data key: every value sealed for them becomes unreadable for
-    /// good, by anyone, while other clients' data is untouched.
-    pub async fn destroy_client_key(
-        &self,
-        conn: &mut AnyConnection,
-        client: &rapport_core::UserId,
-    ) -> Result<bool> {
+    /// Destroys a client's data key when their retention period has ended: every value
+    /// sealed for them becomes unreadable for good, by anyone, while other clients' data
+    /// is untouched. The client's access log records it, naming the retention job.
+    pub async fn destroy_client_key(&self, tx: &mut Tx, client: &rapport_core::UserId) -> Result<bool> {
         self.keys.forget(client);
-        keys::destroy(conn, client).await
+        keys::destroy(tx, SystemJob::Retention, client).await
     }
 
     /// Forgets a cached data key (after the transaction that destroyed it committed, so a
@@ -192,8 +196,8 @@ impl Vault {
     }
 
     /// Signs the current head of the access chain (if it moved since the last checkpoint).
-    pub async fn checkpoint(&self, conn: &mut AnyConnection) -> Result<Option<i64>> {
-        chain::checkpoint(conn, &self.signer).await
+    pub async fn checkpoint(&self, store: &Store) -> Result<Option<i64>> {
+        chain::checkpoint(store, &self.signer).await
     }
 
     /// The public key checkpoints are verified with.

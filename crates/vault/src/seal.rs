@@ -16,6 +16,8 @@ const VERSION: u8 = 1;
 #[derive(Debug, Clone, Copy)]
 pub struct Locator<'a> {
     pub client: &'a UserId,
+    /// The care relationship the record belongs to (every clinical record has one).
+    pub care: Option<&'a str>,
     pub kind: RecordKind,
     pub table: &'a str,
     pub row_id: &'a str,
@@ -35,6 +37,12 @@ impl Locator<'_> {
         ] {
             ad.extend_from_slice(&(part.len() as u32).to_be_bytes());
             ad.extend_from_slice(part.as_bytes());
+        }
+        // Bound to its relationship too, so it cannot be moved to another therapist's.
+        if let Some(care) = self.care {
+            ad.extend_from_slice(b"care");
+            ad.extend_from_slice(&(care.len() as u32).to_be_bytes());
+            ad.extend_from_slice(care.as_bytes());
         }
         ad
     }
@@ -84,6 +92,7 @@ pub(crate) fn open(key: &[u8; 32], at: &Locator<'_>, sealed: &[u8]) -> Result<Ze
 pub(crate) fn wrap(kek: &[u8; 32], kek_id: &str, client: &UserId, dek: &[u8; 32]) -> Vec<u8> {
     let at = Locator {
         client,
+        care: None,
         kind: RecordKind::Note,
         table: "client_keys",
         row_id: kek_id,
@@ -100,6 +109,7 @@ pub(crate) fn unwrap(
 ) -> Result<Zeroizing<[u8; 32]>> {
     let at = Locator {
         client,
+        care: None,
         kind: RecordKind::Note,
         table: "client_keys",
         row_id: kek_id,

@@ -1,13 +1,17 @@
-//! The vault on both backends: sealing binds a value to its place and client, every
-//! access by someone else is chained and signed, tampering of any kind is caught, and a
-//! destroyed data key makes a client's records unreadable for good.
+//! The vault on both backends: sealing binds a value to its place, client and care
+//! relationship; the one access rule admits exactly whom it names; every access by someone
+//! else is chained and signed, tampering of any kind is caught, and a destroyed data key
+//! makes a client's records unreadable for good.
 
 use rand::{rngs::StdRng, Rng, SeedableRng};
-use rapport_core::UserId;
-use rapport_store::{store_test, Store};
-use rapport_vault::chain::{self, Verification};
+use rapport_core::{Role, UserId};
+use rapport_store::raw::Bind;
+use rapport_store::Store;
+use rapport_testkit::people::{person, relate, Person, Stage};
+use rapport_testkit::store_test;
+use rapport_vault::chain::{self, ChainLink, Verification};
 use rapport_vault::{
-    AccessContext, ActorRole, KeyEncryptionKey, KeyFiles, Locator, Purpose, RecordKind, Vault,
+    AccessContext, KeyEncryptionKey, KeyFiles, Locator, Purpose, RecordKind, SystemJob, Vault,
     VaultError,
 };
 
@@ -18,9 +22,11 @@ fn vault() -> Vault {
     )
 }
 
-fn at<'a>(client: &'a UserId, row: &'a str) -> Locator<'a> {
+/// A note of `client`'s care in relationship `care`, stored at `row`.
+fn note<'a>(client: &'a UserId, care: &'a str, row: &'a str) -> Locator<'a> {
     Locator {
         client,
+        care: Some(care),
         kind: RecordKind::Note,
         table: "notes",
         row_id: row,
@@ -28,13 +34,8 @@ fn at<'a>(client: &'a UserId, row: &'a str) -> Locator<'a> {
     }
 }
 
-fn therapist() -> AccessContext {
-    AccessContext::person(
-        UserId("t1".into()),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        Some("req-1".into()),
-    )
+fn treating(p: &Person) -> AccessContext {
+    AccessContext::person(&p.proof, Purpose::Treatment, Some("req-1".into()))
 }
 
 async fn seal(
@@ -43,11 +44,11 @@ async fn seal(
     ctx: &AccessContext,
     loc: &Locator<'_>,
     text: &str,
-) -> Vec<u8> {
+) -> Result<Vec<u8>, VaultError> {
     let mut tx = store.begin_write().await.unwrap();
-    let sealed = v.seal(&mut tx, ctx, loc, text).await.unwrap();
+    let sealed = v.seal(&mut tx, ctx, loc, text).await?;
     tx.commit().await.unwrap();
-    sealed
+    Ok(sealed)
 }
 
 async fn open(
@@ -62,49 +63,71 @@ async fn open(
         .open(&mut tx, ctx, loc, sealed)
         .await
         .map(|c| c.expose().to_string());
-    tx.commit().await.unwrap();
-    r
+    match r {
+        Ok(text) => {
+            tx.commit().await.unwrap();
+            Ok(text)
+        }
+        Err(e) => {
+            tx.rollback().await.unwrap();
+            Err(e)
+        }
+    }
+}
+
+async fn events(store: &Store, client: &UserId) -> Vec<chain::AccessEvent> {
+    chain::events_for_client(store, client.as_str(), 1000)
+        .await
+        .unwrap()
+}
+
+async fn refusals(store: &Store, who: &Person) -> usize {
+    store
+        .security_events(Some(&who.user.id), 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.kind.starts_with("vault_"))
+        .count()
 }
 
 store_test!(sealed_values_open_only_in_their_place, |store| {
     let v = vault();
-    let ana = UserId("ana".into());
-    let ben = UserId("ben".into());
-    let sealed = seal(
-        &store,
-        &v,
-        &therapist(),
-        &at(&ana, "n1"),
-        "canary-clinical-text",
-    )
-    .await;
+    let ana = person(&store, "ana@example.org", Role::Client).await;
+    let ben = person(&store, "ben@example.org", Role::Client).await;
+    let lee = person(&store, "lee@example.org", Role::Therapist).await;
+    let care = relate(&store, &ana, &lee, Stage::Active).await.id;
+    let ben_care = relate(&store, &ben, &lee, Stage::Active).await.id;
+    let (a, b) = (&ana.user.id, &ben.user.id);
+    let sealed = seal(&store, &v, &treating(&lee), &note(a, &care, "n1"), "canary-clinical-text")
+        .await
+        .unwrap();
     assert!(!String::from_utf8_lossy(&sealed).contains("canary"));
     assert_eq!(
-        open(&store, &v, &therapist(), &at(&ana, "n1"), &sealed)
+        open(&store, &v, &treating(&lee), &note(a, &care, "n1"), &sealed)
             .await
             .unwrap(),
         "canary-clinical-text"
     );
     for wrong in [
-        at(&ana, "n2"),
-        at(&ben, "n1"),
+        note(a, &care, "n2"),
+        note(b, &ben_care, "n1"),
         Locator {
             field: "title",
-            ..at(&ana, "n1")
+            ..note(a, &care, "n1")
         },
         Locator {
             table: "messages",
-            ..at(&ana, "n1")
+            ..note(a, &care, "n1")
         },
-        // Presented as evidence (which admins may open), a note still will not open.
         Locator {
-            kind: RecordKind::LicenseEvidence,
-            ..at(&ana, "n1")
+            kind: RecordKind::Message,
+            ..note(a, &care, "n1")
         },
     ] {
         assert!(
             matches!(
-                open(&store, &v, &therapist(), &wrong, &sealed).await,
+                open(&store, &v, &treating(&lee), &wrong, &sealed).await,
                 Err(VaultError::Tampered)
             ),
             "{wrong:?}"
@@ -113,153 +136,260 @@ store_test!(sealed_values_open_only_in_their_place, |store| {
     let mut flipped = sealed.clone();
     *flipped.last_mut().unwrap() ^= 1;
     assert!(matches!(
-        open(&store, &v, &therapist(), &at(&ana, "n1"), &flipped).await,
+        open(&store, &v, &treating(&lee), &note(a, &care, "n1"), &flipped).await,
         Err(VaultError::Tampered)
     ));
     // Another operator key cannot unwrap this client's data key.
     assert!(
-        open(&store, &vault(), &therapist(), &at(&ana, "n1"), &sealed)
+        open(&store, &vault(), &treating(&lee), &note(a, &care, "n1"), &sealed)
             .await
             .is_err()
     );
-    let (wrapped,): (Vec<u8>,) =
-        sqlx::query_as("SELECT wrapped_dek FROM client_keys WHERE client_id = 'ana'")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-    assert_eq!(
-        wrapped.len(),
-        1 + 24 + 32 + 16,
-        "only the wrapped key is stored"
-    );
+    let wrapped = store
+        .raw_bytes(
+            "SELECT wrapped_dek FROM client_keys WHERE client_id = $1",
+            &[Bind::from(a.as_str())],
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(wrapped.len(), 1 + 24 + 32 + 16, "only the wrapped key is stored");
 });
 
-store_test!(access_by_others_is_logged_and_admins_are_refused, |store| {
+/// Everyone the rule must tell apart, around one client.
+struct Cast {
+    ana: Person,
+    active: Person,
+    ended: Person,
+    requested: Person,
+    stranger: Person,
+    other_client: Person,
+    admin: Person,
+    care_active: String,
+    care_ended: String,
+    care_requested: String,
+}
+
+async fn cast(store: &Store) -> Cast {
+    let ana = person(store, "ana@example.org", Role::Client).await;
+    let active = person(store, "active@example.org", Role::Therapist).await;
+    let ended = person(store, "ended@example.org", Role::Therapist).await;
+    let requested = person(store, "requested@example.org", Role::Therapist).await;
+    let stranger = person(store, "stranger@example.org", Role::Therapist).await;
+    let other_client = person(store, "other@example.org", Role::Client).await;
+    let admin = person(store, "admin@example.org", Role::Admin).await;
+    let care_active = relate(store, &ana, &active, Stage::Active).await.id;
+    let care_ended = relate(store, &ana, &ended, Stage::Ended).await.id;
+    let care_requested = relate(store, &ana, &requested, Stage::Requested).await.id;
+    Cast {
+        ana,
+        active,
+        ended,
+        requested,
+        stranger,
+        other_client,
+        admin,
+        care_active,
+        care_ended,
+        care_requested,
+    }
+}
+
+store_test!(the_access_rule_admits_exactly_whom_it_names, |store| {
     let v = vault();
-    let ana = UserId("ana".into());
-    let me = AccessContext::person(ana.clone(), ActorRole::Client, Purpose::ClientRequest, None);
-    let sealed = seal(&store, &v, &me, &at(&ana, "m1"), "my own words").await;
-    open(&store, &v, &me, &at(&ana, "m1"), &sealed)
+    let c = cast(&store).await;
+    let ana = &c.ana.user.id;
+    // What the client wrote in each relationship (their own writes need nothing).
+    let mine = AccessContext::person(&c.ana.proof, Purpose::ClientRequest, None);
+    let request = Locator {
+        kind: RecordKind::ContactRequest,
+        ..note(ana, &c.care_requested, "q1")
+    };
+    let in_active = note(ana, &c.care_active, "n-active");
+    let in_ended = note(ana, &c.care_ended, "n-ended");
+    let mut sealed = Vec::new();
+    for at in [&request, &in_active, &in_ended] {
+        sealed.push(seal(&store, &v, &mine, at, "the client's words").await.unwrap());
+    }
+    assert!(events(&store, ana).await.is_empty(), "the client's own writes are not events");
+
+    let grant = store
+        .create_emergency_grant(&c.admin.user.id, ana, "A written reason of thirty characters or more.", 30)
         .await
         .unwrap();
-    let mut conn = store.pool().acquire().await.unwrap();
-    assert!(
-        chain::events_for_client(&mut conn, "ana", 10)
-            .await
-            .unwrap()
-            .is_empty(),
-        "the client's own access is not an event"
-    );
-    drop(conn);
-    open(&store, &v, &therapist(), &at(&ana, "m1"), &sealed)
+    let other_grant = store
+        .create_emergency_grant(&c.admin.user.id, &c.other_client.user.id, "A written reason of thirty characters or more.", 30)
         .await
         .unwrap();
-    let mut conn = store.pool().acquire().await.unwrap();
-    let events = chain::events_for_client(&mut conn, "ana", 10)
+    let admin_plain = AccessContext::person(&c.admin.proof, Purpose::Operations, None);
+    let admin_emergency = AccessContext::emergency(&c.admin.proof, grant.id.clone(), None);
+    let admin_wrong_grant = AccessContext::emergency(&c.admin.proof, other_grant.id.clone(), None);
+    let therapist_with_grant = AccessContext::emergency(&c.active.proof, grant.id.clone(), None);
+
+    let (t_active, t_ended, t_requested, t_stranger) = (
+        treating(&c.active),
+        treating(&c.ended),
+        treating(&c.requested),
+        treating(&c.stranger),
+    );
+    let other_client = AccessContext::person(&c.other_client.proof, Purpose::ClientRequest, None);
+    let rotation = AccessContext::job(SystemJob::KeyRotation);
+    let retention = AccessContext::job(SystemJob::Retention);
+    let requested_note = Locator { kind: RecordKind::Note, ..request };
+    // (who, context, where, which sealed value, may open, may seal)
+    let cases: Vec<(&str, &AccessContext, &Locator<'_>, usize, bool, bool)> = vec![
+        ("the client, a request", &mine, &request, 0, true, true),
+        ("the client, active care", &mine, &in_active, 1, true, true),
+        ("the client, ended care", &mine, &in_ended, 2, true, true),
+        ("their therapist, active", &t_active, &in_active, 1, true, true),
+        ("their therapist, ended", &t_ended, &in_ended, 2, true, false),
+        ("a requested therapist, the request", &t_requested, &request, 0, true, true),
+        ("a requested therapist, another note", &t_requested, &requested_note, 0, false, false),
+        ("an active therapist, another therapist's care", &t_active, &in_ended, 2, false, false),
+        ("an ended therapist, another therapist's care", &t_ended, &in_active, 1, false, false),
+        ("a never-related therapist", &t_stranger, &in_active, 1, false, false),
+        ("another client", &other_client, &in_active, 1, false, false),
+        ("an admin without a grant", &admin_plain, &in_active, 1, false, false),
+        ("an admin with a grant", &admin_emergency, &in_active, 1, true, false),
+        ("an admin with a grant for someone else", &admin_wrong_grant, &in_active, 1, false, false),
+        ("a therapist presenting an admin's grant", &therapist_with_grant, &in_active, 1, false, false),
+        ("key rotation", &rotation, &in_active, 1, false, false),
+        ("retention", &retention, &in_active, 1, false, false),
+    ];
+    for (who, ctx, at, which, may_open, may_seal) in cases {
+        let before = events(&store, ana).await.len();
+        let opened = open(&store, &v, ctx, at, &sealed[which]).await;
+        assert_eq!(opened.is_ok(), may_open, "{who} opening: {opened:?}");
+        if !may_open {
+            assert!(matches!(opened, Err(VaultError::NotPermitted)), "{who}: {opened:?}");
+        }
+        let written = seal(&store, &v, ctx, at, "new words").await;
+        assert_eq!(written.is_ok(), may_seal, "{who} sealing: {written:?}");
+        let own = ctx.actor_id() == Some(ana) && !ctx.is_emergency();
+        let logged = (may_open as usize + may_seal as usize) * usize::from(!own);
+        assert_eq!(
+            events(&store, ana).await.len() - before,
+            logged,
+            "{who}: every allowed access by someone else is one event, a refused one none"
+        );
+    }
+    // Each refusal left a security event, though its transaction was rolled back.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let counts = (
+            refusals(&store, &c.stranger).await,
+            refusals(&store, &c.admin).await,
+            refusals(&store, &c.requested).await,
+        );
+        // stranger: open + seal; admin: plain (2), wrong grant (2), granted seal (1);
+        // requested therapist: another note (2).
+        if counts == (2, 5, 2) || std::time::Instant::now() > deadline {
+            assert_eq!(counts, (2, 5, 2));
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let emergency_reads: Vec<_> = events(&store, ana)
+        .await
+        .into_iter()
+        .filter(|e| e.emergency == 1)
+        .collect();
+    assert_eq!(emergency_reads.len(), 1);
+    assert_eq!(emergency_reads[0].actor_role, "admin");
+    assert_eq!(emergency_reads[0].purpose, "emergency");
+});
+
+store_test!(a_record_cannot_be_moved_to_another_relationship, |store| {
+    let v = vault();
+    let c = cast(&store).await;
+    let ana = &c.ana.user.id;
+    let sealed = seal(&store, &v, &treating(&c.active), &note(ana, &c.care_active, "n1"), "x")
         .await
         .unwrap();
-    assert_eq!(events.len(), 1);
-    let e = &events[0];
-    assert_eq!(
-        (
-            e.actor_id.as_deref(),
-            e.actor_role.as_str(),
-            e.record_kind.as_str(),
-            e.record_id.as_str()
-        ),
-        (Some("t1"), "therapist", "note", "m1")
-    );
-    assert_eq!(
-        (
-            e.action.as_str(),
-            e.purpose.as_str(),
-            e.request_id.as_deref()
-        ),
-        ("read", "treatment", Some("req-1"))
-    );
-    drop(conn);
-    let admin = AccessContext::person(
-        UserId("a1".into()),
-        ActorRole::Admin,
-        Purpose::Operations,
-        None,
-    );
+    // Pointing the row at the ended therapist's relationship does not let them read it.
     assert!(matches!(
-        open(&store, &v, &admin, &at(&ana, "m1"), &sealed).await,
+        open(&store, &v, &treating(&c.ended), &note(ana, &c.care_ended, "n1"), &sealed).await,
+        Err(VaultError::Tampered)
+    ));
+    // A relationship of another client does not fit this client's record.
+    let other_care = relate(&store, &c.other_client, &c.active, Stage::Active).await.id;
+    assert!(matches!(
+        open(&store, &v, &treating(&c.active), &note(ana, &other_care, "n1"), &sealed).await,
         Err(VaultError::NotPermitted)
     ));
-    // A failed open leaves no event behind: the event and the read share a transaction.
-    let mut tx = store.pool().begin().await.unwrap();
-    let _ = v
-        .open(&mut tx, &therapist(), &at(&ana, "other-row"), &sealed)
-        .await;
-    tx.rollback().await.unwrap();
-    let mut conn = store.pool().acquire().await.unwrap();
-    assert_eq!(
-        chain::events_for_client(&mut conn, "ana", 10)
-            .await
-            .unwrap()
-            .len(),
-        1
-    );
+    // Clinical records always name their relationship.
+    let bare = Locator { care: None, ..note(ana, &c.care_active, "n1") };
+    assert!(matches!(
+        open(&store, &v, &treating(&c.active), &bare, &sealed).await,
+        Err(VaultError::NotPermitted)
+    ));
 });
 
 store_test!(destroying_a_data_key_erases_only_that_client, |store| {
     let v = vault();
-    let (ana, ben) = (UserId("ana".into()), UserId("ben".into()));
-    let a = seal(&store, &v, &therapist(), &at(&ana, "n1"), "ana's note").await;
-    let b = seal(&store, &v, &therapist(), &at(&ben, "n1"), "ben's note").await;
-    let mut conn = store.pool().acquire().await.unwrap();
-    assert!(v.destroy_client_key(&mut conn, &ana).await.unwrap());
-    drop(conn);
+    let lee = person(&store, "lee@example.org", Role::Therapist).await;
+    let ana = person(&store, "ana@example.org", Role::Client).await;
+    let ben = person(&store, "ben@example.org", Role::Client).await;
+    let ca = relate(&store, &ana, &lee, Stage::Active).await.id;
+    let cb = relate(&store, &ben, &lee, Stage::Active).await.id;
+    let (a, b) = (&ana.user.id, &ben.user.id);
+    let sa = seal(&store, &v, &treating(&lee), &note(a, &ca, "n1"), "ana's note").await.unwrap();
+    let sb = seal(&store, &v, &treating(&lee), &note(b, &cb, "n1"), "ben's note").await.unwrap();
+    let mut tx = store.begin_write().await.unwrap();
+    assert!(v.destroy_client_key(&mut tx, a).await.unwrap());
+    tx.commit().await.unwrap();
     assert!(matches!(
-        open(&store, &v, &therapist(), &at(&ana, "n1"), &a).await,
+        open(&store, &v, &treating(&lee), &note(a, &ca, "n1"), &sa).await,
         Err(VaultError::KeyDestroyed)
     ));
     assert_eq!(
-        open(&store, &v, &therapist(), &at(&ben, "n1"), &b)
-            .await
-            .unwrap(),
+        open(&store, &v, &treating(&lee), &note(b, &cb, "n1"), &sb).await.unwrap(),
         "ben's note"
     );
+    // The client's log says what happened and which job did it.
+    let destroyed = events(&store, a).await;
+    assert!(destroyed.iter().any(|e| e.action == "destroy_key"
+        && e.actor_id.as_deref() == Some("system:retention")
+        && e.actor_role == "system"));
 });
 
 /// Builds a chain of `n` events across a few clients and signs a checkpoint at its head.
 async fn chain_of(store: &Store, v: &Vault, n: usize) {
-    let clients: Vec<UserId> = (0..4).map(|i| UserId(format!("c{i}"))).collect();
+    let lee = person(store, "lee@example.org", Role::Therapist).await;
+    let mut cares = Vec::new();
+    for i in 0..4 {
+        let c = person(store, &format!("c{i}@example.org"), Role::Client).await;
+        let id = relate(store, &c, &lee, Stage::Active).await.id;
+        cares.push((c.user.id.clone(), id));
+    }
     for i in 0..n {
         let row = format!("r{i}");
-        seal(store, v, &therapist(), &at(&clients[i % 4], &row), "x").await;
+        let (client, care) = &cares[i % 4];
+        seal(store, v, &treating(&lee), &note(client, care, &row), "x").await.unwrap();
     }
-    let mut conn = store.pool().acquire().await.unwrap();
-    assert!(v.checkpoint(&mut conn).await.unwrap().is_some());
+    assert!(v.checkpoint(store).await.unwrap().is_some());
 }
 
-async fn verify(conn: &mut sqlx::AnyConnection, v: &Vault) -> Verification {
-    chain::verify(conn, Some(&v.verifying_key())).await.unwrap()
+async fn verify(store: &Store, v: &Vault) -> Verification {
+    chain::verify(store, Some(&v.verifying_key())).await.unwrap()
 }
 
 store_test!(the_chain_verifies_and_checkpoints_are_signed, |store| {
     let v = vault();
     chain_of(&store, &v, 12).await;
-    let mut conn = store.pool().acquire().await.unwrap();
     assert_eq!(
-        verify(&mut conn, &v).await,
+        verify(&store, &v).await,
         Verification::Intact {
             events: 12,
             checkpoints: 1
         }
     );
     assert!(
-        v.checkpoint(&mut conn).await.unwrap().is_none(),
+        v.checkpoint(&store).await.unwrap().is_none(),
         "no new checkpoint without new events"
     );
-    let other = vault();
     assert!(
-        matches!(
-            verify(&mut conn, &other).await,
-            Verification::Broken { seq: 12, .. }
-        ),
+        matches!(verify(&store, &vault()).await, Verification::Broken { seq: 12, .. }),
         "a checkpoint signed by another key is refused"
     );
 });
@@ -275,52 +405,36 @@ const FIELDS: &[&str] = &[
     "request_id",
 ];
 
+async fn sql(store: &Store, text: &str, binds: &[Bind]) {
+    store.raw_execute(text, binds).await.unwrap();
+}
+
 /// Applies one random tampering (edit, edit-and-rehash, delete, reorder, insert) to events
 /// 1..=n, all covered by the checkpoint.
-async fn tamper(conn: &mut sqlx::AnyConnection, rng: &mut StdRng, n: i64) -> String {
+async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
     let pick = |rng: &mut StdRng| rng.gen_range(1..=n);
     match rng.gen_range(0..6) {
         0 => {
             let (seq, field) = (pick(rng), FIELDS[rng.gen_range(0..FIELDS.len())]);
-            sqlx::query(&format!(
-                "UPDATE access_events SET {field} = 'forged' WHERE seq = $1"
-            ))
-            .bind(seq)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
+            sql(store, &format!("UPDATE access_events SET {field} = 'forged' WHERE seq = $1"), &[seq.into()]).await;
             format!("edit {field} of {seq}")
         }
         1 => {
             let seq = pick(rng);
-            sqlx::query(
-                "UPDATE access_events SET at = at + 1, emergency = 1 - emergency WHERE seq = $1",
-            )
-            .bind(seq)
-            .execute(&mut *conn)
-            .await
-            .unwrap();
-            let e: chain::AccessEvent =
-                sqlx::query_as("SELECT * FROM access_events WHERE seq = $1")
-                    .bind(seq)
-                    .fetch_one(&mut *conn)
-                    .await
-                    .unwrap();
-            sqlx::query("UPDATE access_events SET hash = $2 WHERE seq = $1")
-                .bind(seq)
-                .bind(e.compute_hash())
-                .execute(&mut *conn)
+            sql(store, "UPDATE access_events SET at = at + 1, emergency = 1 - emergency WHERE seq = $1", &[seq.into()]).await;
+            let e = store
+                .access_events()
                 .await
+                .unwrap()
+                .into_iter()
+                .find(|e| e.seq == seq)
                 .unwrap();
+            sql(store, "UPDATE access_events SET hash = $2 WHERE seq = $1", &[seq.into(), e.compute_hash().into()]).await;
             format!("edit and rehash {seq}")
         }
         2 => {
             let seq = pick(rng);
-            sqlx::query("DELETE FROM access_events WHERE seq = $1")
-                .bind(seq)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            sql(store, "DELETE FROM access_events WHERE seq = $1", &[seq.into()]).await;
             format!("delete {seq}")
         }
         3 => {
@@ -335,12 +449,7 @@ async fn tamper(conn: &mut sqlx::AnyConnection, rng: &mut StdRng, n: i64) -> Str
                 b
             };
             for (from, to) in [(a, -1), (b, a), (-1, b)] {
-                sqlx::query("UPDATE access_events SET seq = $2 WHERE seq = $1")
-                    .bind(from)
-                    .bind(to)
-                    .execute(&mut *conn)
-                    .await
-                    .unwrap();
+                sql(store, "UPDATE access_events SET seq = $2 WHERE seq = $1", &[from.into(), to.into()]).await;
             }
             format!("swap {a} and {b}")
         }
@@ -348,24 +457,19 @@ async fn tamper(conn: &mut sqlx::AnyConnection, rng: &mut StdRng, n: i64) -> Str
             // The cleverest insertion: shift later events and link the forgery correctly
             // to its predecessor.
             let p = pick(rng);
-            sqlx::query("UPDATE access_events SET seq = seq + 1000000 WHERE seq >= $1")
-                .bind(p)
-                .execute(&mut *conn)
-                .await
-                .unwrap();
-            sqlx::query("UPDATE access_events SET seq = seq - 999999 WHERE seq >= 1000000")
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            sql(store, "UPDATE access_events SET seq = seq + 1000000 WHERE seq >= $1", &[p.into()]).await;
+            sql(store, "UPDATE access_events SET seq = seq - 999999 WHERE seq >= 1000000", &[]).await;
             let prev: String = if p == 1 {
                 chain::GENESIS.into()
             } else {
-                sqlx::query_as::<_, (String,)>("SELECT hash FROM access_events WHERE seq = $1")
-                    .bind(p - 1)
-                    .fetch_one(&mut *conn)
+                store
+                    .access_events()
                     .await
                     .unwrap()
-                    .0
+                    .into_iter()
+                    .find(|e| e.seq == p - 1)
+                    .unwrap()
+                    .hash
             };
             let mut e = chain::AccessEvent {
                 seq: p,
@@ -383,20 +487,19 @@ async fn tamper(conn: &mut sqlx::AnyConnection, rng: &mut StdRng, n: i64) -> Str
                 hash: String::new(),
             };
             e.hash = e.compute_hash();
-            sqlx::query("INSERT INTO access_events (seq, client_id, actor_id, actor_role, record_kind, record_id, action, purpose, emergency, at, request_id, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)")
-                .bind(e.seq).bind(&e.client_id).bind(&e.actor_id).bind(&e.actor_role).bind(&e.record_kind).bind(&e.record_id)
-                .bind(&e.action).bind(&e.purpose).bind(e.emergency).bind(e.at).bind(&e.request_id).bind(&e.prev_hash).bind(&e.hash)
-                .execute(&mut *conn).await.unwrap();
+            sql(
+                store,
+                "INSERT INTO access_events (seq, client_id, actor_id, actor_role, record_kind, record_id, action, purpose, emergency, at, request_id, prev_hash, hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, NULL, $11, $12)",
+                &[e.seq.into(), e.client_id.into(), "intruder".into(), e.actor_role.into(), e.record_kind.into(), e.record_id.into(),
+                  e.action.into(), e.purpose.into(), e.emergency.into(), e.at.into(), e.prev_hash.into(), e.hash.into()],
+            )
+            .await;
             format!("insert at {p}")
         }
         _ => {
             let seq = pick(rng);
-            sqlx::query("UPDATE access_events SET prev_hash = $2 WHERE seq = $1")
-                .bind(seq)
-                .bind(chain::GENESIS.replace('0', "f"))
-                .execute(&mut *conn)
-                .await
-                .unwrap();
+            sql(store, "UPDATE access_events SET prev_hash = $2 WHERE seq = $1", &[seq.into(), chain::GENESIS.replace('0', "f").into()]).await;
             format!("relink {seq}")
         }
     }
@@ -406,46 +509,52 @@ store_test!(verify_catches_every_random_tampering, |store| {
     let v = vault();
     let n = 40;
     chain_of(&store, &v, n).await;
+    sql(&store, "CREATE TABLE pristine_events AS SELECT * FROM access_events", &[]).await;
     let trials = if store.backend() == rapport_store::Backend::Sqlite {
-        1000
+        600
     } else {
-        300
+        200
     };
     let mut rng = StdRng::seed_from_u64(0x5eed);
     for trial in 0..trials {
-        let mut tx = store.pool().begin().await.unwrap();
-        let what = tamper(&mut tx, &mut rng, n as i64).await;
-        let outcome = verify(&mut tx, &v).await;
+        let what = tamper(&store, &mut rng, n as i64).await;
+        let outcome = verify(&store, &v).await;
         assert!(
             matches!(outcome, Verification::Broken { .. }),
             "trial {trial}: `{what}` went unnoticed"
         );
-        tx.rollback().await.unwrap();
+        sql(&store, "DELETE FROM access_events", &[]).await;
+        sql(&store, "INSERT INTO access_events SELECT * FROM pristine_events", &[]).await;
     }
-    let mut conn = store.pool().acquire().await.unwrap();
     assert!(
-        matches!(verify(&mut conn, &v).await, Verification::Intact { .. }),
-        "rolled back cleanly"
+        matches!(verify(&store, &v).await, Verification::Intact { .. }),
+        "restored cleanly"
     );
 });
 
 store_test!(concurrent_appends_keep_one_chain, |store| {
     let v = vault();
+    let lee = person(&store, "lee@example.org", Role::Therapist).await;
+    let mut cares = Vec::new();
+    for i in 0..3 {
+        let c = person(&store, &format!("c{i}@example.org"), Role::Client).await;
+        let id = relate(&store, &c, &lee, Stage::Active).await.id;
+        cares.push((c.user.id.clone(), id));
+    }
     let mut tasks = Vec::new();
     for i in 0..16 {
-        let (store, v) = (store.clone(), v.clone());
+        let (store, v, lee) = (store.clone(), v.clone(), lee.clone());
+        let (client, care) = cares[i % 3].clone();
         tasks.push(tokio::spawn(async move {
-            let client = UserId(format!("c{}", i % 3));
             let row = format!("r{i}");
-            seal(&store, &v, &therapist(), &at(&client, &row), "x").await;
+            seal(&store, &v, &treating(&lee), &note(&client, &care, &row), "x").await.unwrap();
         }));
     }
     for t in tasks {
         t.await.unwrap();
     }
-    let mut conn = store.pool().acquire().await.unwrap();
     assert!(matches!(
-        verify(&mut conn, &v).await,
+        verify(&store, &v).await,
         Verification::Intact { events: 16, .. }
     ));
 });
@@ -480,33 +589,27 @@ store_test!(
         let files = KeyFiles::new(&dir);
         let server = Vault::from_files(&files).unwrap();
         let old_id = server.kek_id();
+        let lee = person(&store, "lee@example.org", Role::Therapist).await;
         let mut sealed = Vec::new();
         for i in 0..30 {
-            let client = UserId(format!("c{i}"));
-            let s = seal(
-                &store,
-                &server,
-                &therapist(),
-                &at(&client, "n"),
-                &format!("note {i}"),
-            )
-            .await;
-            sealed.push((client, s));
+            let client = person(&store, &format!("c{i}@example.org"), Role::Client).await;
+            let care = relate(&store, &client, &lee, Stage::Active).await.id;
+            let s = seal(&store, &server, &treating(&lee), &note(&client.user.id, &care, "n"), &format!("note {i}"))
+                .await
+                .unwrap();
+            sealed.push((client.user.id.clone(), care, s));
         }
         // A rotation that died after choosing its new key: a server started now wraps new
         // clients' keys under it, and everything still opens.
         let next_id = files.load_or_create_next().unwrap().id();
         let late_starter = Vault::from_files(&files).unwrap();
         assert_eq!(late_starter.kek_id(), next_id);
-        let newcomer = UserId("newcomer".into());
-        let newcomer_note = seal(
-            &store,
-            &late_starter,
-            &therapist(),
-            &at(&newcomer, "n"),
-            "new",
-        )
-        .await;
+        let newcomer = person(&store, "newcomer@example.org", Role::Client).await;
+        let newcomer_care = relate(&store, &newcomer, &lee, Stage::Active).await.id;
+        let newcomer_at = note(&newcomer.user.id, &newcomer_care, "n");
+        let newcomer_note = seal(&store, &late_starter, &treating(&lee), &newcomer_at, "new")
+            .await
+            .unwrap();
 
         let calls = std::sync::Mutex::new(Vec::new());
         let moved = Vault::rotate(&store, &files, &|done, total| {
@@ -514,33 +617,26 @@ store_test!(
         })
         .await
         .unwrap();
-        assert_eq!(
-            moved, 30,
-            "the resumed rotation moves what was left, and only that"
-        );
-        assert_eq!(
-            calls.lock().unwrap().last(),
-            Some(&(30, 30)),
-            "progress reaches the end"
-        );
-        let ids: Vec<(String,)> = sqlx::query_as("SELECT DISTINCT kek_id FROM client_keys")
-            .fetch_all(store.pool())
-            .await
-            .unwrap();
-        assert_eq!(ids, vec![(next_id.clone(),)]);
+        assert_eq!(moved, 30, "the resumed rotation moves what was left, and only that");
+        assert_eq!(calls.lock().unwrap().last(), Some(&(30, 30)), "progress reaches the end");
+        assert_eq!(store.keys_by_kek().await.unwrap(), vec![(next_id.clone(), 31)]);
         assert!(files.previous_kek_path().exists() && !files.next_kek_path().exists());
         assert_ne!(old_id, next_id);
+        // Each re-wrap is in the client's log, naming key rotation.
+        let log = events(&store, &sealed[0].0).await;
+        assert!(log.iter().any(|e| e.action == "rewrap_key"
+            && e.actor_id.as_deref() == Some("system:key-rotation")));
 
         // The server that started before the rotation still opens everything (it reloads the
         // key files when it meets the new key id), and so does one started after.
         for v in [&server, &Vault::from_files(&files).unwrap()] {
-            for (client, s) in &sealed {
-                assert!(open(&store, v, &therapist(), &at(client, "n"), s)
+            for (client, care, s) in &sealed {
+                assert!(open(&store, v, &treating(&lee), &note(client, care, "n"), s)
                     .await
                     .is_ok());
             }
             assert_eq!(
-                open(&store, v, &therapist(), &at(&newcomer, "n"), &newcomer_note)
+                open(&store, v, &treating(&lee), &newcomer_at, &newcomer_note)
                     .await
                     .unwrap(),
                 "new"

@@ -1,0 +1,27 @@
+//! Brute-force protection for login: recent failures are counted per account (by a hash
+//! of the e-mail, so unknown addresses are throttled alike) and per client address.
+
+use crate::platform::state::AppState;
+use rapport_store::Result;
+
+/// Failures allowed per account within the window before it is locked for the window.
+pub const ACCOUNT_LIMIT: i64 = 5;
+/// Failures allowed from one address within the window (many accounts, one attacker).
+pub const ADDRESS_LIMIT: i64 = 30;
+pub const WINDOW_MS: i64 = 15 * 60 * 1000;
+
+pub const LOCKED_MESSAGE: &str =
+    "Too many sign-in attempts. Wait 15 minutes, or reset your password by e-mail.";
+
+/// The key login attempts are counted under for an e-mail address.
+pub fn account_key(email: &str) -> String {
+    rapport_store::token_hash(&format!("login:{}", email.trim().to_lowercase()))
+}
+
+pub async fn is_locked(state: &AppState, account: &str, ip: &str) -> Result<bool> {
+    let c = state
+        .store
+        .recent_login_failures(account, ip, WINDOW_MS)
+        .await?;
+    Ok(c.for_account >= ACCOUNT_LIMIT || c.for_address >= ADDRESS_LIMIT)
+}

@@ -1,0 +1,144 @@
+//! Break-glass access: an administrator may open one client's records for a limited time
+//! with a written reason. The grant is logged, shown prominently to the client, and both
+//! the client and the therapists who have treated them are told at once.
+
+use crate::platform::auth::Actor;
+use crate::platform::error::{AppError, AppResult};
+use crate::platform::meta::RequestMeta;
+use crate::platform::state::AppState;
+use rapport_core::{Email, Invalid, Role, UserId};
+use rapport_store::emergency::EmergencyGrant;
+
+pub const MIN_REASON: usize = 30;
+pub const MAX_MINUTES: i64 = 60;
+
+pub async fn grant(
+    state: &AppState,
+    admin: &Actor,
+    client_email: &str,
+    reason: &str,
+    minutes: i64,
+    meta: &RequestMeta,
+) -> AppResult<EmergencyGrant> {
+    let reason = reason.trim();
+    let mut errors = Vec::new();
+    if reason.chars().count() < MIN_REASON || reason.chars().count() > 2000 {
+        errors.push(Invalid::new(
+            "reason",
+            format!("Write the reason in full ({MIN_REASON} to 2,000 characters): the client will read it."),
+        ));
+    }
+    if !(5..=MAX_MINUTES).contains(&minutes) {
+        errors.push(Invalid::new(
+            "minutes",
+            format!("Emergency access lasts 5 to {MAX_MINUTES} minutes."),
+        ));
+    }
+    let client = match Email::parse(client_email) {
+        Ok(e) => state
+            .store
+            .user_by_email(&e)
+            .await?
+            .filter(|u| u.role == Role::Client),
+        Err(_) => None,
+    };
+    if client.is_none() {
+        errors.push(Invalid::new(
+            "client_email",
+            "No client account has that e-mail address.",
+        ));
+    }
+    let (Some(client), true) = (client, errors.is_empty()) else {
+        return Err(AppError::Fields(errors));
+    };
+    let g = state
+        .store
+        .create_emergency_grant(&admin.user.id, &client.id, reason, minutes)
+        .await?;
+    state
+        .store
+        .record_security_event(
+            Some(&admin.user.id),
+            "emergency_access_granted",
+            Some(&meta.ip),
+            Some(&meta.request_id),
+        )
+        .await?;
+    let until = rapport_core::time::human(g.expires_at, &client.time_zone());
+    // The reason may be clinical: it stays in Rapport and is never e-mailed.
+    super::mail::emergency_access_client(state, &client, &admin.user.display_name, &until).await?;
+    for therapist in treating_therapists(state, &client.id).await? {
+        super::mail::emergency_access_therapist(
+            state,
+            &therapist,
+            &client.display_name,
+            &admin.user.display_name,
+        )
+        .await?;
+    }
+    Ok(g)
+}
+
+/// Therapists who have accessed the client's records, as the access log shows.
+async fn treating_therapists(
+    state: &AppState,
+    client: &UserId,
+) -> AppResult<Vec<rapport_store::users::User>> {
+    let mut out = Vec::new();
+    for id in state.store.therapists_who_accessed(client).await? {
+        if let Some(u) = state.store.user(&id).await? {
+            out.push(u);
+        }
+    }
+    Ok(out)
+}
+
+/// The grants open now, each as its id and a sentence for the admin page.
+pub async fn live_grant_sentences(
+    state: &AppState,
+    tz: &rapport_core::TimeZoneName,
+) -> AppResult<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    for g in state.store.live_emergency_grants().await? {
+        let name = |id: &str| {
+            let id = UserId(id.to_string());
+            async move {
+                state
+                    .store
+                    .user(&id)
+                    .await
+                    .map(|u| u.map(|u| u.display_name).unwrap_or_else(|| id.to_string()))
+            }
+        };
+        let sentence = format!(
+            "{} has access to {}'s records until {}. Reason: {}",
+            name(&g.admin_id).await?,
+            name(&g.client_id).await?,
+            rapport_core::time::human(g.expires_at, tz),
+            g.reason
+        );
+        out.push((g.id, sentence));
+    }
+    Ok(out)
+}
+
+/// Ends a grant now, recording who ended it.
+pub async fn end(
+    state: &AppState,
+    admin: &Actor,
+    grant: &str,
+    meta: &RequestMeta,
+) -> AppResult<()> {
+    if state.store.end_emergency_grant(grant).await? {
+        state
+            .store
+            .record_security_event(
+                Some(&admin.user.id),
+                "emergency_access_ended",
+                Some(&meta.ip),
+                Some(&meta.request_id),
+            )
+            .await?;
+    }
+    Ok(())
+}

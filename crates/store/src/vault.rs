@@ -1,0 +1,256 @@
+//! The vault's tables: per-client data keys (stored only wrapped), the hash-chained
+//! access events with their head row, and signed checkpoints. The vault decides what goes
+//! in them; this module only reads and writes rows.
+
+use crate::tx::Conn;
+use crate::{now_ms, Result, Store, Tx};
+
+/// One access to a client's clinical content, as stored.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct AccessEvent {
+    pub seq: i64,
+    pub client_id: String,
+    pub actor_id: Option<String>,
+    pub actor_role: String,
+    pub record_kind: String,
+    pub record_id: String,
+    pub action: String,
+    pub purpose: String,
+    pub emergency: i64,
+    pub at: i64,
+    pub request_id: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// A signed checkpoint of the chain's head.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Checkpoint {
+    pub seq: i64,
+    pub head_hash: String,
+    pub signed_at: i64,
+    pub public_key: String,
+    pub signature: String,
+}
+
+/// A client's data key as stored: the key-encryption key it is wrapped under, and the
+/// wrapped key (`None` once destroyed).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct WrappedKey {
+    pub client_id: String,
+    pub kek_id: String,
+    pub wrapped_dek: Option<Vec<u8>>,
+}
+
+const EVENT_COLUMNS: &str = "seq, client_id, actor_id, actor_role, record_kind, record_id, action, \
+                             purpose, emergency, at, request_id, prev_hash, hash";
+
+/// The client's wrapped data key, if one was ever made.
+pub async fn client_key(conn: &mut Conn, client: &str) -> Result<Option<WrappedKey>> {
+    Ok(sqlx::query_as(
+        "SELECT client_id, kek_id, wrapped_dek FROM client_keys WHERE client_id = $1",
+    )
+    .bind(client)
+    .fetch_optional(&mut *conn)
+    .await?)
+}
+
+/// Stores a new wrapped data key; if another writer stored one first, theirs stays.
+pub async fn insert_client_key(
+    conn: &mut Conn,
+    client: &str,
+    kek_id: &str,
+    wrapped: Vec<u8>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO client_keys (client_id, kek_id, wrapped_dek, created_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (client_id) DO NOTHING",
+    )
+    .bind(client)
+    .bind(kek_id)
+    .bind(wrapped)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// Forgets a client's wrapped key for good; true if there was one to destroy.
+pub async fn destroy_client_key(conn: &mut Conn, client: &str) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE client_keys SET wrapped_dek = NULL, destroyed_at = $2 WHERE client_id = $1 AND wrapped_dek IS NOT NULL",
+    )
+    .bind(client)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Takes the next position in the chain: returns its number and the previous hash.
+/// Updating the head row first serialises appenders on both backends.
+pub async fn take_head(conn: &mut Conn) -> Result<(i64, String)> {
+    Ok(
+        sqlx::query_as("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *conn)
+            .await?,
+    )
+}
+
+/// Appends an event and moves the head to its hash.
+pub async fn append_event(conn: &mut Conn, e: &AccessEvent) -> Result<()> {
+    sqlx::query(&format!(
+        "INSERT INTO access_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+    ))
+    .bind(e.seq)
+    .bind(&e.client_id)
+    .bind(&e.actor_id)
+    .bind(&e.actor_role)
+    .bind(&e.record_kind)
+    .bind(&e.record_id)
+    .bind(&e.action)
+    .bind(&e.purpose)
+    .bind(e.emergency)
+    .bind(e.at)
+    .bind(&e.request_id)
+    .bind(&e.prev_hash)
+    .bind(&e.hash)
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+        .bind(&e.hash)
+        .execute(&mut *conn)
+        .await?;
+    Ok(())
+}
+
+/// True when `admin` holds a live emergency grant `grant` for `client`.
+pub async fn live_grant(conn: &mut Conn, grant: &str, admin: &str, client: &str) -> Result<bool> {
+    let live: Option<(String,)> = sqlx::query_as(
+        "SELECT id FROM emergency_grants WHERE id = $1 AND admin_id = $2 AND client_id = $3 \
+         AND ended_at IS NULL AND expires_at > $4",
+    )
+    .bind(grant)
+    .bind(admin)
+    .bind(client)
+    .bind(now_ms())
+    .fetch_optional(&mut *conn)
+    .await?;
+    Ok(live.is_some())
+}
+
+impl Store {
+    /// The newest event's position and hash, and the newest checkpoint's position.
+    pub async fn audit_heads(&self) -> Result<(Option<(i64, String)>, Option<i64>)> {
+        let head: Option<(i64, String)> =
+            sqlx::query_as("SELECT seq, hash FROM access_events ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(self.pool())
+                .await?;
+        let (last,): (Option<i64>,) = sqlx::query_as("SELECT MAX(seq) FROM audit_checkpoints")
+            .fetch_one(self.pool())
+            .await?;
+        Ok((head, last))
+    }
+
+    pub async fn insert_checkpoint(&self, c: &Checkpoint) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO audit_checkpoints (seq, head_hash, signed_at, public_key, signature) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(c.seq)
+        .bind(&c.head_hash)
+        .bind(c.signed_at)
+        .bind(&c.public_key)
+        .bind(&c.signature)
+        .execute(self.pool())
+        .await?;
+        Ok(())
+    }
+
+    /// Every access event in chain order.
+    pub async fn access_events(&self) -> Result<Vec<AccessEvent>> {
+        Ok(
+            sqlx::query_as(&format!("SELECT {EVENT_COLUMNS} FROM access_events ORDER BY seq"))
+                .fetch_all(self.pool())
+                .await?,
+        )
+    }
+
+    /// Every checkpoint in chain order.
+    pub async fn audit_checkpoints(&self) -> Result<Vec<Checkpoint>> {
+        Ok(sqlx::query_as(
+            "SELECT seq, head_hash, signed_at, public_key, signature FROM audit_checkpoints ORDER BY seq",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// A client's access events, newest first (`limit` of them).
+    pub async fn access_events_for_client(
+        &self,
+        client: &str,
+        limit: i64,
+    ) -> Result<Vec<AccessEvent>> {
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM access_events WHERE client_id = $1 ORDER BY seq DESC LIMIT $2"
+        ))
+        .bind(client)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// How many live data keys are wrapped under a key other than `kek_id`.
+    pub async fn keys_not_under(&self, kek_id: &str) -> Result<i64> {
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM client_keys WHERE wrapped_dek IS NOT NULL AND kek_id <> $1",
+        )
+        .bind(kek_id)
+        .fetch_one(self.pool())
+        .await?;
+        Ok(n)
+    }
+
+    /// Up to `limit` live data keys wrapped under a key other than `kek_id`.
+    pub async fn keys_to_rewrap(&self, kek_id: &str, limit: i64) -> Result<Vec<WrappedKey>> {
+        Ok(sqlx::query_as(
+            "SELECT client_id, kek_id, wrapped_dek FROM client_keys \
+             WHERE wrapped_dek IS NOT NULL AND kek_id <> $1 ORDER BY client_id LIMIT $2",
+        )
+        .bind(kek_id)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// How many live data keys each key-encryption key wraps.
+    pub async fn keys_by_kek(&self) -> Result<Vec<(String, i64)>> {
+        Ok(sqlx::query_as(
+            "SELECT kek_id, COUNT(*) FROM client_keys WHERE wrapped_dek IS NOT NULL GROUP BY kek_id ORDER BY kek_id",
+        )
+        .fetch_all(self.pool())
+        .await?)
+    }
+}
+
+/// Replaces a wrapped key, only if it is still wrapped under `old_kek` (a compare-and-set,
+/// so an interrupted or concurrent rotation cannot overwrite a newer wrapping).
+pub async fn rewrap_key(
+    tx: &mut Tx,
+    client: &str,
+    old_kek: &str,
+    new_kek: &str,
+    wrapped: Vec<u8>,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "UPDATE client_keys SET kek_id = $3, wrapped_dek = $4, rewrapped_at = $5 \
+         WHERE client_id = $1 AND kek_id = $2 AND wrapped_dek IS NOT NULL",
+    )
+    .bind(client)
+    .bind(old_kek)
+    .bind(new_kek)
+    .bind(wrapped)
+    .bind(now_ms())
+    .execute(&mut **tx)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
