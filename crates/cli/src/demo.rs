@@ -3,8 +3,8 @@
 //! (running the demo again finds them and adds nothing). Therapists and the admin set up two-step
 //! verification at their first login, as real clinicians do.
 
-use rapport_server::platform::auth::password;
 use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName};
+use rapport_server::platform::auth::password;
 use rapport_store::users::NewUser;
 use rapport_store::{Store, StoreError};
 

@@ -4,7 +4,6 @@
 mod audit;
 mod backup;
 mod coach;
-mod demo;
 mod keys;
 mod logging;
 
@@ -325,7 +324,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
         config.crisis_lines = lines;
     }
     let demo = if args.demo {
-        Some(demo::seed(&store).await?)
+        Some(rapport_cli::demo::seed(&store).await?)
     } else {
         None
     };
@@ -354,7 +353,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     if let Some(logins) = demo {
         println!(
             "\nDemo logins (every demo account's password is: {})",
-            demo::DEMO_PASSWORD
+            rapport_cli::demo::DEMO_PASSWORD
         );
         for l in &logins {
             println!("  {:<10} {:<42} {}", l.role.as_str(), l.email, l.name);
@@ -412,11 +411,15 @@ async fn create_user(args: CreateUserArgs) -> Result<()> {
         std::io::stdin().read_line(&mut line)?;
         (line.trim_end_matches(['\r', '\n']).to_string(), false)
     } else {
-        (rapport_server::platform::auth::secrets::random_token(), true)
+        (
+            rapport_server::platform::auth::secrets::random_token(),
+            true,
+        )
     };
     let password = NewPassword::parse(&password, &[email.as_str(), name.as_str()])?;
     let store = open_store(&args.db).await?;
-    let hash = rapport_server::platform::auth::password::hash(password.expose().to_string()).await?;
+    let hash =
+        rapport_server::platform::auth::password::hash(password.expose().to_string()).await?;
     let user = store
         .create_user(NewUser {
             email: &email,

@@ -1,7 +1,8 @@
 //! The real `rapport` binary: its help, its refusals, `admin create-user`, and a served
 //! journey over real SMTP whose logs must never contain a password, e-mail or token.
 
-use rapport_server::testkit::{find_link, free_port, SmtpSink};
+use rapport_testkit::smtp::find_link;
+use rapport_testkit::{free_port, SmtpSink};
 use serde_json::{json, Value};
 use std::io::Write;
 use std::process::{Command, Stdio};
@@ -449,10 +450,12 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
         let s = rapport_store::Store::connect(&format!("sqlite://{}", tampered.display()))
             .await
             .unwrap();
-        sqlx::query("UPDATE access_events SET actor_id = 'someone-else' WHERE seq = 2")
-            .execute(s.pool())
-            .await
-            .unwrap();
+        s.raw_execute(
+            "UPDATE access_events SET actor_id = 'someone-else' WHERE seq = 2",
+            &[],
+        )
+        .await
+        .unwrap();
         s.close().await;
     });
     let refused = rapport()
@@ -516,8 +519,11 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
 #[test]
 fn postgres_backups_round_trip_with_the_audit_chain_intact() {
     let rt = tokio::runtime::Runtime::new().unwrap();
-    let Some((store, url)) = rt.block_on(rapport_store::testing::fresh_postgres_with_url()) else {
-        eprintln!("SKIPPED: PostgreSQL backup round trip (RAPPORT_TEST_POSTGRES_URL is unset)");
+    let Some((store, url)) = rt.block_on(rapport_testkit::fresh_postgres_with_url()) else {
+        rapport_testkit::unavailable(
+            "a PostgreSQL server for the backup round trip",
+            "set RAPPORT_TEST_POSTGRES_URL",
+        );
         return;
     };
     let dir = temp_dir("pgbackup");
@@ -558,26 +564,27 @@ fn postgres_backups_round_trip_with_the_audit_chain_intact() {
     );
 }
 
-/// Seals `text` as a therapist for `n` clients, then signs a checkpoint: access events
-/// for a backup to carry.
+/// Seals `text` as a therapist for `n` new clients in their care, then signs a
+/// checkpoint: access events for a backup to carry.
 async fn seal_and_checkpoint(
     store: &rapport_store::Store,
     keys: &std::path::Path,
     n: usize,
     text: &str,
 ) {
-    use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
+    use rapport_core::Role;
+    use rapport_testkit::{person, relate, Stage};
+    use rapport_vault::{AccessContext, KeyFiles, Locator, Purpose, RecordKind, Vault};
     let vault = Vault::from_files(&KeyFiles::new(keys)).unwrap();
-    let ctx = AccessContext::person(
-        rapport_core::UserId("t1".into()),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        None,
-    );
+    let batch = rapport_store::new_id();
+    let therapist = person(store, &format!("t-{batch}@example.org"), Role::Therapist).await;
+    let ctx = AccessContext::person(&therapist.proof, Purpose::Treatment, None);
     for i in 0..n {
-        let client = rapport_core::UserId(format!("c{i}"));
+        let client = person(store, &format!("c{i}-{batch}@example.org"), Role::Client).await;
+        let care = relate(store, &client, &therapist, Stage::Active).await.id;
         let at = Locator {
-            client: &client,
+            client: &client.user.id,
+            care: Some(&care),
             kind: RecordKind::Note,
             table: "notes",
             row_id: "n",
@@ -587,6 +594,5 @@ async fn seal_and_checkpoint(
         vault.seal(&mut tx, &ctx, &at, text).await.unwrap();
         tx.commit().await.unwrap();
     }
-    let mut conn = store.pool().acquire().await.unwrap();
-    vault.checkpoint(&mut conn).await.unwrap();
+    vault.checkpoint(store).await.unwrap();
 }

@@ -2,9 +2,11 @@
 //! kind of clinical record are searched for in the raw SQLite file and its WAL, a
 //! PostgreSQL dump, every log line, and a backup. None may be found.
 
-use rapport_core::UserId;
+use rapport_core::Role;
+use rapport_store::raw::Bind;
 use rapport_store::Store;
-use rapport_vault::{AccessContext, ActorRole, KeyFiles, Locator, Purpose, RecordKind, Vault};
+use rapport_testkit::{person, relate, Stage};
+use rapport_vault::{AccessContext, KeyFiles, Locator, Purpose, RecordKind, Vault};
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
@@ -40,26 +42,20 @@ impl Write for Captured {
 /// returns the sealed bytes as stored.
 async fn write_canaries(store: &Store, vault: &Vault) {
     store_rows(store).await;
-    let client = UserId("client-1".into());
+    let client = person(store, "client-1@example.org", Role::Client).await;
+    let therapist = person(store, "therapist-1@example.org", Role::Therapist).await;
+    let care = relate(store, &client, &therapist, Stage::Active).await.id;
     let contexts = [
-        AccessContext::person(
-            client.clone(),
-            ActorRole::Client,
-            Purpose::ClientRequest,
-            Some("r1".into()),
-        ),
-        AccessContext::person(
-            UserId("therapist-1".into()),
-            ActorRole::Therapist,
-            Purpose::Treatment,
-            Some("r2".into()),
-        ),
+        AccessContext::person(&client.proof, Purpose::ClientRequest, Some("r1".into())),
+        AccessContext::person(&therapist.proof, Purpose::Treatment, Some("r2".into())),
     ];
+    let client = client.user.id.clone();
     for (i, kind) in KINDS.into_iter().enumerate() {
         for (j, ctx) in contexts.iter().enumerate() {
             let row = format!("{i}-{j}");
             let at = Locator {
                 client: &client,
+                care: Some(&care),
                 kind,
                 table: "leak_records",
                 row_id: &row,
@@ -67,13 +63,19 @@ async fn write_canaries(store: &Store, vault: &Vault) {
             };
             let mut tx = store.begin_write().await.unwrap();
             let sealed = vault.seal(&mut tx, ctx, &at, &canary(kind)).await.unwrap();
-            sqlx::query("INSERT INTO leak_records (id, kind, body) VALUES ($1, $2, $3)")
-                .bind(&row)
-                .bind(kind.as_str())
-                .bind(&sealed)
-                .execute(&mut *tx)
+            tx.commit().await.unwrap();
+            store
+                .raw_execute(
+                    "INSERT INTO leak_records (id, kind, body) VALUES ($1, $2, $3)",
+                    &[
+                        row.clone().into(),
+                        kind.as_str().into(),
+                        Bind::Bytes(sealed.clone()),
+                    ],
+                )
                 .await
                 .unwrap();
+            let mut tx = store.begin_write().await.unwrap();
             let opened = vault.open(&mut tx, ctx, &at, &sealed).await.unwrap();
             assert_eq!(opened.expose(), canary(kind));
             tracing::info!(?opened, kind = kind.as_str(), "opened a record");
@@ -88,12 +90,15 @@ async fn store_rows(store: &Store) {
     } else {
         "BYTEA"
     };
-    sqlx::query(&format!(
-        "CREATE TABLE IF NOT EXISTS leak_records (id TEXT PRIMARY KEY, kind TEXT, body {blob})"
-    ))
-    .execute(store.pool())
-    .await
-    .unwrap();
+    store
+        .raw_execute(
+            &format!(
+                "CREATE TABLE IF NOT EXISTS leak_records (id TEXT PRIMARY KEY, kind TEXT, body {blob})"
+            ),
+            &[],
+        )
+        .await
+        .unwrap();
 }
 
 fn assert_no_canary(what: &str, bytes: &[u8]) {
@@ -125,8 +130,8 @@ async fn no_canary_in_the_database_wal_logs_dump_or_backup() {
         .unwrap();
     let vault = Vault::from_files(&KeyFiles::new(dir.join("keys"))).unwrap();
     write_canaries(&store, &vault).await;
-    let (rows,): (i64,) = sqlx::query_as("SELECT COUNT(*) FROM leak_records")
-        .fetch_one(store.pool())
+    let rows = store
+        .raw_i64("SELECT COUNT(*) FROM leak_records", &[])
         .await
         .unwrap();
     assert_eq!(rows, 14, "every kind was written twice");
@@ -152,7 +157,7 @@ async fn no_canary_in_the_database_wal_logs_dump_or_backup() {
     assert_no_canary("the backup", &std::fs::read(&backup).unwrap());
     store.close().await;
 
-    if let Some((pg, url)) = rapport_store::testing::fresh_postgres_with_url().await {
+    if let Some((pg, url)) = rapport_testkit::fresh_postgres_with_url().await {
         write_canaries(&pg, &vault).await;
         let dump = std::process::Command::new("pg_dump")
             .arg(&url)
@@ -170,7 +175,10 @@ async fn no_canary_in_the_database_wal_logs_dump_or_backup() {
         assert_no_canary("the PostgreSQL dump", &dump.stdout);
         pg.close().await;
     } else {
-        eprintln!("SKIPPED: PostgreSQL dump check (RAPPORT_TEST_POSTGRES_URL is unset)");
+        rapport_testkit::unavailable(
+            "a PostgreSQL server for the dump check",
+            "set RAPPORT_TEST_POSTGRES_URL",
+        );
     }
 
     let captured = logs.0.lock().unwrap().clone();

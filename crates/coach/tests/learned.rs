@@ -3,7 +3,8 @@
 //!
 //! The EPITOME data are licensed for non-commercial research only and are not in the
 //! repository: tests that need them read `RAPPORT_EPITOME_DIR` (default:
-//! `shared/data/epitome` beside the checkout) and print "SKIPPED" when it is absent.
+//! `shared/data/epitome` beside the checkout); without them they fail under CI and say
+//! "SKIPPED" elsewhere.
 
 use rapport_coach::model::{self, Mechanism, Model, ModelError, Report, FORMAT_VERSION};
 use rapport_coach::Level;
@@ -19,13 +20,9 @@ fn data_dir() -> Option<PathBuf> {
     if complete {
         Some(dir)
     } else {
-        println!(
-            "SKIPPED: EPITOME data not found at {} (set RAPPORT_EPITOME_DIR)",
-            dir.display()
-        );
-        eprintln!(
-            "SKIPPED: EPITOME data not found at {} (set RAPPORT_EPITOME_DIR)",
-            dir.display()
+        rapport_testkit::unavailable(
+            &format!("the EPITOME data at {}", dir.display()),
+            "set RAPPORT_EPITOME_DIR",
         );
         None
     }

@@ -209,13 +209,28 @@ mod tests {
 
     #[test]
     fn a_relationship_begins_with_a_request_or_a_booking() {
-        assert_eq!(transition(None, E::ContactRequested, Party::Client), Ok(S::Requested));
+        assert_eq!(
+            transition(None, E::ContactRequested, Party::Client),
+            Ok(S::Requested)
+        );
         assert_eq!(transition(None, E::Booked, Party::Client), Ok(S::Active));
         let requested = rel(S::Requested, false, None);
-        assert_eq!(transition(Some(&requested), E::Accepted, Party::Therapist), Ok(S::Active));
-        assert_eq!(transition(Some(&requested), E::Booked, Party::Client), Ok(S::Active));
-        assert_eq!(transition(Some(&requested), E::Declined, Party::Therapist), Ok(S::Ended));
-        assert_eq!(transition(Some(&requested), E::Withdrawn, Party::Client), Ok(S::Ended));
+        assert_eq!(
+            transition(Some(&requested), E::Accepted, Party::Therapist),
+            Ok(S::Active)
+        );
+        assert_eq!(
+            transition(Some(&requested), E::Booked, Party::Client),
+            Ok(S::Active)
+        );
+        assert_eq!(
+            transition(Some(&requested), E::Declined, Party::Therapist),
+            Ok(S::Ended)
+        );
+        assert_eq!(
+            transition(Some(&requested), E::Withdrawn, Party::Client),
+            Ok(S::Ended)
+        );
     }
 
     #[test]
@@ -231,19 +246,43 @@ mod tests {
     #[test]
     fn either_side_ends_active_care_once() {
         let active = rel(S::Active, true, None);
-        assert_eq!(transition(Some(&active), E::Ended, Party::Client), Ok(S::Ended));
-        assert_eq!(transition(Some(&active), E::Ended, Party::Therapist), Ok(S::Ended));
+        assert_eq!(
+            transition(Some(&active), E::Ended, Party::Client),
+            Ok(S::Ended)
+        );
+        assert_eq!(
+            transition(Some(&active), E::Ended, Party::Therapist),
+            Ok(S::Ended)
+        );
         let ended = rel(S::Ended, true, Some(Party::Client));
         assert!(transition(Some(&ended), E::Ended, Party::Therapist).is_err());
-        assert!(transition(Some(&rel(S::Requested, false, None)), E::Ended, Party::Client).is_err());
+        assert!(transition(
+            Some(&rel(S::Requested, false, None)),
+            E::Ended,
+            Party::Client
+        )
+        .is_err());
     }
 
     #[test]
     fn a_second_request_waits_for_the_first_answer() {
-        assert!(transition(Some(&rel(S::Requested, false, None)), E::ContactRequested, Party::Client).is_err());
-        assert!(transition(Some(&rel(S::Active, true, None)), E::ContactRequested, Party::Client).is_err());
+        assert!(transition(
+            Some(&rel(S::Requested, false, None)),
+            E::ContactRequested,
+            Party::Client
+        )
+        .is_err());
+        assert!(transition(
+            Some(&rel(S::Active, true, None)),
+            E::ContactRequested,
+            Party::Client
+        )
+        .is_err());
         let ended = rel(S::Ended, true, Some(Party::Therapist));
-        assert_eq!(transition(Some(&ended), E::ContactRequested, Party::Client), Ok(S::Requested));
+        assert_eq!(
+            transition(Some(&ended), E::ContactRequested, Party::Client),
+            Ok(S::Requested)
+        );
     }
 
     #[test]
@@ -253,9 +292,15 @@ mod tests {
         let declined = rel(S::Ended, false, Some(Party::Therapist));
         assert!(transition(Some(&declined), E::Booked, Party::Client).is_err());
         let by_client = rel(S::Ended, true, Some(Party::Client));
-        assert_eq!(transition(Some(&by_client), E::Booked, Party::Client), Ok(S::Active));
+        assert_eq!(
+            transition(Some(&by_client), E::Booked, Party::Client),
+            Ok(S::Active)
+        );
         let active = rel(S::Active, true, None);
-        assert_eq!(transition(Some(&active), E::Booked, Party::Client), Ok(S::Active));
+        assert_eq!(
+            transition(Some(&active), E::Booked, Party::Client),
+            Ok(S::Active)
+        );
     }
 
     #[test]
@@ -265,13 +310,19 @@ mod tests {
             therapist_access(Some(&rel(S::Requested, false, None))),
             RecordAccess::ContactRequestOnly
         );
-        assert_eq!(therapist_access(Some(&rel(S::Active, true, None))), RecordAccess::ReadWrite);
+        assert_eq!(
+            therapist_access(Some(&rel(S::Active, true, None))),
+            RecordAccess::ReadWrite
+        );
         assert_eq!(
             therapist_access(Some(&rel(S::Ended, true, Some(Party::Client)))),
             RecordAccess::ReadOnly
         );
         // A returning client's new request does not hide the records of earlier care.
-        assert_eq!(therapist_access(Some(&rel(S::Requested, true, None))), RecordAccess::ReadOnly);
+        assert_eq!(
+            therapist_access(Some(&rel(S::Requested, true, None))),
+            RecordAccess::ReadOnly
+        );
     }
 
     #[test]
@@ -279,7 +330,14 @@ mod tests {
         for s in [S::Requested, S::Active, S::Ended] {
             assert_eq!(CareStatus::parse(s.as_str()), Some(s));
         }
-        for e in [E::ContactRequested, E::Accepted, E::Declined, E::Withdrawn, E::Booked, E::Ended] {
+        for e in [
+            E::ContactRequested,
+            E::Accepted,
+            E::Declined,
+            E::Withdrawn,
+            E::Booked,
+            E::Ended,
+        ] {
             assert_eq!(CareEvent::parse(e.as_str()), Some(e));
         }
     }

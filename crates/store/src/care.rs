@@ -98,12 +98,12 @@ const COLUMNS: &str =
 
 /// A relationship by id.
 pub async fn relationship(conn: &mut Conn, id: &str) -> Result<Option<CareRow>> {
-    Ok(
-        sqlx::query_as(&format!("SELECT {COLUMNS} FROM care_relationships WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?,
-    )
+    Ok(sqlx::query_as(&format!(
+        "SELECT {COLUMNS} FROM care_relationships WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?)
 }
 
 /// The relationship of a client and a therapist, if they have one.
@@ -129,7 +129,11 @@ pub async fn apply(
     c: Change<'_>,
 ) -> Result<std::result::Result<CareRow, Refused>> {
     let current = between(conn, c.client, c.therapist).await?;
-    let next = match care::transition(current.as_ref().map(CareRow::rules).as_ref(), c.event, c.party) {
+    let next = match care::transition(
+        current.as_ref().map(CareRow::rules).as_ref(),
+        c.event,
+        c.party,
+    ) {
         Ok(s) => s,
         Err(refused) => return Ok(Err(refused)),
     };
@@ -217,7 +221,9 @@ pub async fn apply(
         .execute(&mut *conn)
         .await?;
     }
-    Ok(Ok(relationship(conn, &id).await?.ok_or(crate::StoreError::NotFound)?))
+    Ok(Ok(relationship(conn, &id)
+        .await?
+        .ok_or(crate::StoreError::NotFound)?))
 }
 
 /// Stores a contact request whose text the vault sealed for it.

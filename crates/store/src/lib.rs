@@ -7,14 +7,14 @@ pub mod directory;
 pub mod emergency;
 pub mod erasure;
 pub mod outbox;
+#[cfg(feature = "testing")]
+pub mod raw;
 pub mod schedule;
 pub mod security;
 pub mod sessions;
-#[cfg(feature = "testing")]
-pub mod raw;
 pub mod tokens;
-pub mod uploads;
 pub mod tx;
+pub mod uploads;
 pub mod users;
 pub mod vault;
 
@@ -226,10 +226,9 @@ impl Store {
                 pages * size
             }
             Backend::Postgres => {
-                let (size,): (i64,) =
-                    sqlx::query_as("SELECT pg_database_size(current_database())")
-                        .fetch_one(&self.pool)
-                        .await?;
+                let (size,): (i64,) = sqlx::query_as("SELECT pg_database_size(current_database())")
+                    .fetch_one(&self.pool)
+                    .await?;
                 size
             }
         })

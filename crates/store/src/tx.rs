@@ -55,7 +55,12 @@ impl Tx {
 
     /// Records a security event once this transaction ends, committed or not: written on
     /// another connection afterwards, so a rollback cannot erase it.
-    pub fn record_regardless(&mut self, user: Option<&UserId>, kind: &str, request_id: Option<&str>) {
+    pub fn record_regardless(
+        &mut self,
+        user: Option<&UserId>,
+        kind: &str,
+        request_id: Option<&str>,
+    ) {
         self.deferred.push(Deferred {
             user: user.cloned(),
             kind: kind.to_string(),
@@ -94,7 +99,9 @@ impl Drop for Tx {
                     record_all(&store, events).await;
                 });
             }
-            Err(_) => tracing::error!("security events lost: a transaction ended outside a runtime"),
+            Err(_) => {
+                tracing::error!("security events lost: a transaction ended outside a runtime")
+            }
         }
     }
 }

@@ -42,7 +42,8 @@ pub struct WrappedKey {
     pub wrapped_dek: Option<Vec<u8>>,
 }
 
-const EVENT_COLUMNS: &str = "seq, client_id, actor_id, actor_role, record_kind, record_id, action, \
+const EVENT_COLUMNS: &str =
+    "seq, client_id, actor_id, actor_role, record_kind, record_id, action, \
                              purpose, emergency, at, request_id, prev_hash, hash";
 
 /// The client's wrapped data key, if one was ever made.
@@ -168,11 +169,11 @@ impl Store {
 
     /// Every access event in chain order.
     pub async fn access_events(&self) -> Result<Vec<AccessEvent>> {
-        Ok(
-            sqlx::query_as(&format!("SELECT {EVENT_COLUMNS} FROM access_events ORDER BY seq"))
-                .fetch_all(self.pool())
-                .await?,
-        )
+        Ok(sqlx::query_as(&format!(
+            "SELECT {EVENT_COLUMNS} FROM access_events ORDER BY seq"
+        ))
+        .fetch_all(self.pool())
+        .await?)
     }
 
     /// Every checkpoint in chain order.

@@ -10,7 +10,7 @@ pub mod readers;
 pub mod smtp;
 
 pub use db::{fresh_postgres, fresh_postgres_with_url, fresh_sqlite, fresh_store, suite_backend};
-pub use people::{person, relate, Person, Stage};
+pub use people::{person, relate, relate_ids, Person, Stage};
 pub use smtp::SmtpSink;
 
 /// Set (to anything) by CI: every test must really run there.

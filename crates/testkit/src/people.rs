@@ -3,7 +3,7 @@
 
 use rapport_core::care::CareEvent;
 use rapport_core::schedule::policy::Party;
-use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName};
+use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName, UserId};
 use rapport_store::care::{CareRow, Change};
 use rapport_store::sessions::{Authenticated, NewSession, SessionLevel};
 use rapport_store::users::{NewUser, User};
@@ -62,24 +62,24 @@ pub async fn person(store: &Store, email: &str, role: Role) -> Person {
     }
 }
 
-/// Applies one change to a pair's relationship, as `party` (the person of that side).
+/// Applies one change to the relationship of `client` and `therapist`, as `party`.
 pub async fn change(
     store: &Store,
-    client: &Person,
-    therapist: &Person,
+    client: &UserId,
+    therapist: &UserId,
     event: CareEvent,
     party: Party,
 ) -> CareRow {
     let actor = match party {
-        Party::Client => &client.user.id,
-        Party::Therapist => &therapist.user.id,
+        Party::Client => client,
+        Party::Therapist => therapist,
     };
     let mut tx = store.begin_write().await.expect("begin");
     let row = rapport_store::care::apply(
         &mut tx,
         Change {
-            client: &client.user.id,
-            therapist: &therapist.user.id,
+            client,
+            therapist,
             event,
             party,
             actor,
@@ -106,13 +106,37 @@ pub enum Stage {
 }
 
 /// Makes a relationship between `client` and `therapist` that stands at `stage`.
-pub async fn relate(store: &Store, client: &Person, therapist: &Person, stage: Stage) -> CareRow {
-    let mut row = change(store, client, therapist, CareEvent::ContactRequested, Party::Client).await;
+pub async fn relate_ids(
+    store: &Store,
+    client: &UserId,
+    therapist: &UserId,
+    stage: Stage,
+) -> CareRow {
+    let mut row = change(
+        store,
+        client,
+        therapist,
+        CareEvent::ContactRequested,
+        Party::Client,
+    )
+    .await;
     if stage != Stage::Requested {
-        row = change(store, client, therapist, CareEvent::Accepted, Party::Therapist).await;
+        row = change(
+            store,
+            client,
+            therapist,
+            CareEvent::Accepted,
+            Party::Therapist,
+        )
+        .await;
     }
     if stage == Stage::Ended {
         row = change(store, client, therapist, CareEvent::Ended, Party::Client).await;
     }
     row
+}
+
+/// [`relate_ids`] for two people.
+pub async fn relate(store: &Store, client: &Person, therapist: &Person, stage: Stage) -> CareRow {
+    relate_ids(store, &client.user.id, &therapist.user.id, stage).await
 }

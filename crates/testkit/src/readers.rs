@@ -9,7 +9,10 @@ use std::process::Command;
 pub fn fhir_validate(json: &str, resource: &str) -> Option<Result<(), String>> {
     let module = resource.to_lowercase();
     if !crate::python_has("fhir.resources.R4B") {
-        crate::unavailable("Python's fhir.resources (a FHIR validator)", "pip install fhir.resources");
+        crate::unavailable(
+            "Python's fhir.resources (a FHIR validator)",
+            "pip install fhir.resources",
+        );
         return None;
     }
     let path = std::env::temp_dir().join(format!("rapport-fhir-{}.json", uuid::Uuid::new_v4()));
@@ -36,7 +39,10 @@ pub fn fhir_validate(json: &str, resource: &str) -> Option<Result<(), String>> {
 /// in. `None` when the library is missing (a failure under CI, which installs it).
 pub fn ical_read(ics: &str) -> Option<Result<serde_json::Value, String>> {
     if !crate::python_has("icalendar") {
-        crate::unavailable("Python's icalendar (an RFC 5545 reader)", "pip install icalendar");
+        crate::unavailable(
+            "Python's icalendar (an RFC 5545 reader)",
+            "pip install icalendar",
+        );
         return None;
     }
     let path = std::env::temp_dir().join(format!("rapport-ical-{}.ics", uuid::Uuid::new_v4()));
@@ -72,4 +78,3 @@ print(json.dumps(out))
         Err(String::from_utf8_lossy(&out.stderr).into_owned())
     })
 }
-

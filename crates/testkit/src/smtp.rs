@@ -17,7 +17,10 @@ impl SmtpSink {
     /// failure under CI; see [`crate::unavailable`]).
     pub fn start() -> Option<SmtpSink> {
         if !crate::python_has("aiosmtpd") {
-            crate::unavailable("Python's aiosmtpd (a real SMTP server)", "pip install aiosmtpd");
+            crate::unavailable(
+                "Python's aiosmtpd (a real SMTP server)",
+                "pip install aiosmtpd",
+            );
             return None;
         }
         let port = crate::free_port();

@@ -184,7 +184,11 @@ impl Vault {
     /// Destroys a client's data key when their retention period has ended: every value
     /// sealed for them becomes unreadable for good, by anyone, while other clients' data
     /// is untouched. The client's access log records it, naming the retention job.
-    pub async fn destroy_client_key(&self, tx: &mut Tx, client: &rapport_core::UserId) -> Result<bool> {
+    pub async fn destroy_client_key(
+        &self,
+        tx: &mut Tx,
+        client: &rapport_core::UserId,
+    ) -> Result<bool> {
         self.keys.forget(client);
         keys::destroy(tx, SystemJob::Retention, client).await
     }

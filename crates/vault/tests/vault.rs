@@ -99,9 +99,15 @@ store_test!(sealed_values_open_only_in_their_place, |store| {
     let care = relate(&store, &ana, &lee, Stage::Active).await.id;
     let ben_care = relate(&store, &ben, &lee, Stage::Active).await.id;
     let (a, b) = (&ana.user.id, &ben.user.id);
-    let sealed = seal(&store, &v, &treating(&lee), &note(a, &care, "n1"), "canary-clinical-text")
-        .await
-        .unwrap();
+    let sealed = seal(
+        &store,
+        &v,
+        &treating(&lee),
+        &note(a, &care, "n1"),
+        "canary-clinical-text",
+    )
+    .await
+    .unwrap();
     assert!(!String::from_utf8_lossy(&sealed).contains("canary"));
     assert_eq!(
         open(&store, &v, &treating(&lee), &note(a, &care, "n1"), &sealed)
@@ -140,11 +146,15 @@ store_test!(sealed_values_open_only_in_their_place, |store| {
         Err(VaultError::Tampered)
     ));
     // Another operator key cannot unwrap this client's data key.
-    assert!(
-        open(&store, &vault(), &treating(&lee), &note(a, &care, "n1"), &sealed)
-            .await
-            .is_err()
-    );
+    assert!(open(
+        &store,
+        &vault(),
+        &treating(&lee),
+        &note(a, &care, "n1"),
+        &sealed
+    )
+    .await
+    .is_err());
     let wrapped = store
         .raw_bytes(
             "SELECT wrapped_dek FROM client_keys WHERE client_id = $1",
@@ -153,7 +163,11 @@ store_test!(sealed_values_open_only_in_their_place, |store| {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(wrapped.len(), 1 + 24 + 32 + 16, "only the wrapped key is stored");
+    assert_eq!(
+        wrapped.len(),
+        1 + 24 + 32 + 16,
+        "only the wrapped key is stored"
+    );
 });
 
 /// Everyone the rule must tell apart, around one client.
@@ -209,16 +223,33 @@ store_test!(the_access_rule_admits_exactly_whom_it_names, |store| {
     let in_ended = note(ana, &c.care_ended, "n-ended");
     let mut sealed = Vec::new();
     for at in [&request, &in_active, &in_ended] {
-        sealed.push(seal(&store, &v, &mine, at, "the client's words").await.unwrap());
+        sealed.push(
+            seal(&store, &v, &mine, at, "the client's words")
+                .await
+                .unwrap(),
+        );
     }
-    assert!(events(&store, ana).await.is_empty(), "the client's own writes are not events");
+    assert!(
+        events(&store, ana).await.is_empty(),
+        "the client's own writes are not events"
+    );
 
     let grant = store
-        .create_emergency_grant(&c.admin.user.id, ana, "A written reason of thirty characters or more.", 30)
+        .create_emergency_grant(
+            &c.admin.user.id,
+            ana,
+            "A written reason of thirty characters or more.",
+            30,
+        )
         .await
         .unwrap();
     let other_grant = store
-        .create_emergency_grant(&c.admin.user.id, &c.other_client.user.id, "A written reason of thirty characters or more.", 30)
+        .create_emergency_grant(
+            &c.admin.user.id,
+            &c.other_client.user.id,
+            "A written reason of thirty characters or more.",
+            30,
+        )
         .await
         .unwrap();
     let admin_plain = AccessContext::person(&c.admin.proof, Purpose::Operations, None);
@@ -235,24 +266,104 @@ store_test!(the_access_rule_admits_exactly_whom_it_names, |store| {
     let other_client = AccessContext::person(&c.other_client.proof, Purpose::ClientRequest, None);
     let rotation = AccessContext::job(SystemJob::KeyRotation);
     let retention = AccessContext::job(SystemJob::Retention);
-    let requested_note = Locator { kind: RecordKind::Note, ..request };
+    let requested_note = Locator {
+        kind: RecordKind::Note,
+        ..request
+    };
     // (who, context, where, which sealed value, may open, may seal)
     let cases: Vec<(&str, &AccessContext, &Locator<'_>, usize, bool, bool)> = vec![
         ("the client, a request", &mine, &request, 0, true, true),
         ("the client, active care", &mine, &in_active, 1, true, true),
         ("the client, ended care", &mine, &in_ended, 2, true, true),
-        ("their therapist, active", &t_active, &in_active, 1, true, true),
-        ("their therapist, ended", &t_ended, &in_ended, 2, true, false),
-        ("a requested therapist, the request", &t_requested, &request, 0, true, true),
-        ("a requested therapist, another note", &t_requested, &requested_note, 0, false, false),
-        ("an active therapist, another therapist's care", &t_active, &in_ended, 2, false, false),
-        ("an ended therapist, another therapist's care", &t_ended, &in_active, 1, false, false),
-        ("a never-related therapist", &t_stranger, &in_active, 1, false, false),
+        (
+            "their therapist, active",
+            &t_active,
+            &in_active,
+            1,
+            true,
+            true,
+        ),
+        (
+            "their therapist, ended",
+            &t_ended,
+            &in_ended,
+            2,
+            true,
+            false,
+        ),
+        (
+            "a requested therapist, the request",
+            &t_requested,
+            &request,
+            0,
+            true,
+            true,
+        ),
+        (
+            "a requested therapist, another note",
+            &t_requested,
+            &requested_note,
+            0,
+            false,
+            false,
+        ),
+        (
+            "an active therapist, another therapist's care",
+            &t_active,
+            &in_ended,
+            2,
+            false,
+            false,
+        ),
+        (
+            "an ended therapist, another therapist's care",
+            &t_ended,
+            &in_active,
+            1,
+            false,
+            false,
+        ),
+        (
+            "a never-related therapist",
+            &t_stranger,
+            &in_active,
+            1,
+            false,
+            false,
+        ),
         ("another client", &other_client, &in_active, 1, false, false),
-        ("an admin without a grant", &admin_plain, &in_active, 1, false, false),
-        ("an admin with a grant", &admin_emergency, &in_active, 1, true, false),
-        ("an admin with a grant for someone else", &admin_wrong_grant, &in_active, 1, false, false),
-        ("a therapist presenting an admin's grant", &therapist_with_grant, &in_active, 1, false, false),
+        (
+            "an admin without a grant",
+            &admin_plain,
+            &in_active,
+            1,
+            false,
+            false,
+        ),
+        (
+            "an admin with a grant",
+            &admin_emergency,
+            &in_active,
+            1,
+            true,
+            false,
+        ),
+        (
+            "an admin with a grant for someone else",
+            &admin_wrong_grant,
+            &in_active,
+            1,
+            false,
+            false,
+        ),
+        (
+            "a therapist presenting an admin's grant",
+            &therapist_with_grant,
+            &in_active,
+            1,
+            false,
+            false,
+        ),
         ("key rotation", &rotation, &in_active, 1, false, false),
         ("retention", &retention, &in_active, 1, false, false),
     ];
@@ -261,7 +372,10 @@ store_test!(the_access_rule_admits_exactly_whom_it_names, |store| {
         let opened = open(&store, &v, ctx, at, &sealed[which]).await;
         assert_eq!(opened.is_ok(), may_open, "{who} opening: {opened:?}");
         if !may_open {
-            assert!(matches!(opened, Err(VaultError::NotPermitted)), "{who}: {opened:?}");
+            assert!(
+                matches!(opened, Err(VaultError::NotPermitted)),
+                "{who}: {opened:?}"
+            );
         }
         let written = seal(&store, &v, ctx, at, "new words").await;
         assert_eq!(written.is_ok(), may_seal, "{who} sealing: {written:?}");
@@ -303,22 +417,47 @@ store_test!(a_record_cannot_be_moved_to_another_relationship, |store| {
     let v = vault();
     let c = cast(&store).await;
     let ana = &c.ana.user.id;
-    let sealed = seal(&store, &v, &treating(&c.active), &note(ana, &c.care_active, "n1"), "x")
-        .await
-        .unwrap();
+    let sealed = seal(
+        &store,
+        &v,
+        &treating(&c.active),
+        &note(ana, &c.care_active, "n1"),
+        "x",
+    )
+    .await
+    .unwrap();
     // Pointing the row at the ended therapist's relationship does not let them read it.
     assert!(matches!(
-        open(&store, &v, &treating(&c.ended), &note(ana, &c.care_ended, "n1"), &sealed).await,
+        open(
+            &store,
+            &v,
+            &treating(&c.ended),
+            &note(ana, &c.care_ended, "n1"),
+            &sealed
+        )
+        .await,
         Err(VaultError::Tampered)
     ));
     // A relationship of another client does not fit this client's record.
-    let other_care = relate(&store, &c.other_client, &c.active, Stage::Active).await.id;
+    let other_care = relate(&store, &c.other_client, &c.active, Stage::Active)
+        .await
+        .id;
     assert!(matches!(
-        open(&store, &v, &treating(&c.active), &note(ana, &other_care, "n1"), &sealed).await,
+        open(
+            &store,
+            &v,
+            &treating(&c.active),
+            &note(ana, &other_care, "n1"),
+            &sealed
+        )
+        .await,
         Err(VaultError::NotPermitted)
     ));
     // Clinical records always name their relationship.
-    let bare = Locator { care: None, ..note(ana, &c.care_active, "n1") };
+    let bare = Locator {
+        care: None,
+        ..note(ana, &c.care_active, "n1")
+    };
     assert!(matches!(
         open(&store, &v, &treating(&c.active), &bare, &sealed).await,
         Err(VaultError::NotPermitted)
@@ -333,8 +472,24 @@ store_test!(destroying_a_data_key_erases_only_that_client, |store| {
     let ca = relate(&store, &ana, &lee, Stage::Active).await.id;
     let cb = relate(&store, &ben, &lee, Stage::Active).await.id;
     let (a, b) = (&ana.user.id, &ben.user.id);
-    let sa = seal(&store, &v, &treating(&lee), &note(a, &ca, "n1"), "ana's note").await.unwrap();
-    let sb = seal(&store, &v, &treating(&lee), &note(b, &cb, "n1"), "ben's note").await.unwrap();
+    let sa = seal(
+        &store,
+        &v,
+        &treating(&lee),
+        &note(a, &ca, "n1"),
+        "ana's note",
+    )
+    .await
+    .unwrap();
+    let sb = seal(
+        &store,
+        &v,
+        &treating(&lee),
+        &note(b, &cb, "n1"),
+        "ben's note",
+    )
+    .await
+    .unwrap();
     let mut tx = store.begin_write().await.unwrap();
     assert!(v.destroy_client_key(&mut tx, a).await.unwrap());
     tx.commit().await.unwrap();
@@ -343,7 +498,9 @@ store_test!(destroying_a_data_key_erases_only_that_client, |store| {
         Err(VaultError::KeyDestroyed)
     ));
     assert_eq!(
-        open(&store, &v, &treating(&lee), &note(b, &cb, "n1"), &sb).await.unwrap(),
+        open(&store, &v, &treating(&lee), &note(b, &cb, "n1"), &sb)
+            .await
+            .unwrap(),
         "ben's note"
     );
     // The client's log says what happened and which job did it.
@@ -365,13 +522,17 @@ async fn chain_of(store: &Store, v: &Vault, n: usize) {
     for i in 0..n {
         let row = format!("r{i}");
         let (client, care) = &cares[i % 4];
-        seal(store, v, &treating(&lee), &note(client, care, &row), "x").await.unwrap();
+        seal(store, v, &treating(&lee), &note(client, care, &row), "x")
+            .await
+            .unwrap();
     }
     assert!(v.checkpoint(store).await.unwrap().is_some());
 }
 
 async fn verify(store: &Store, v: &Vault) -> Verification {
-    chain::verify(store, Some(&v.verifying_key())).await.unwrap()
+    chain::verify(store, Some(&v.verifying_key()))
+        .await
+        .unwrap()
 }
 
 store_test!(the_chain_verifies_and_checkpoints_are_signed, |store| {
@@ -389,7 +550,10 @@ store_test!(the_chain_verifies_and_checkpoints_are_signed, |store| {
         "no new checkpoint without new events"
     );
     assert!(
-        matches!(verify(&store, &vault()).await, Verification::Broken { seq: 12, .. }),
+        matches!(
+            verify(&store, &vault()).await,
+            Verification::Broken { seq: 12, .. }
+        ),
         "a checkpoint signed by another key is refused"
     );
 });
@@ -416,12 +580,22 @@ async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
     match rng.gen_range(0..6) {
         0 => {
             let (seq, field) = (pick(rng), FIELDS[rng.gen_range(0..FIELDS.len())]);
-            sql(store, &format!("UPDATE access_events SET {field} = 'forged' WHERE seq = $1"), &[seq.into()]).await;
+            sql(
+                store,
+                &format!("UPDATE access_events SET {field} = 'forged' WHERE seq = $1"),
+                &[seq.into()],
+            )
+            .await;
             format!("edit {field} of {seq}")
         }
         1 => {
             let seq = pick(rng);
-            sql(store, "UPDATE access_events SET at = at + 1, emergency = 1 - emergency WHERE seq = $1", &[seq.into()]).await;
+            sql(
+                store,
+                "UPDATE access_events SET at = at + 1, emergency = 1 - emergency WHERE seq = $1",
+                &[seq.into()],
+            )
+            .await;
             let e = store
                 .access_events()
                 .await
@@ -429,12 +603,22 @@ async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
                 .into_iter()
                 .find(|e| e.seq == seq)
                 .unwrap();
-            sql(store, "UPDATE access_events SET hash = $2 WHERE seq = $1", &[seq.into(), e.compute_hash().into()]).await;
+            sql(
+                store,
+                "UPDATE access_events SET hash = $2 WHERE seq = $1",
+                &[seq.into(), e.compute_hash().into()],
+            )
+            .await;
             format!("edit and rehash {seq}")
         }
         2 => {
             let seq = pick(rng);
-            sql(store, "DELETE FROM access_events WHERE seq = $1", &[seq.into()]).await;
+            sql(
+                store,
+                "DELETE FROM access_events WHERE seq = $1",
+                &[seq.into()],
+            )
+            .await;
             format!("delete {seq}")
         }
         3 => {
@@ -449,7 +633,12 @@ async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
                 b
             };
             for (from, to) in [(a, -1), (b, a), (-1, b)] {
-                sql(store, "UPDATE access_events SET seq = $2 WHERE seq = $1", &[from.into(), to.into()]).await;
+                sql(
+                    store,
+                    "UPDATE access_events SET seq = $2 WHERE seq = $1",
+                    &[from.into(), to.into()],
+                )
+                .await;
             }
             format!("swap {a} and {b}")
         }
@@ -457,8 +646,18 @@ async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
             // The cleverest insertion: shift later events and link the forgery correctly
             // to its predecessor.
             let p = pick(rng);
-            sql(store, "UPDATE access_events SET seq = seq + 1000000 WHERE seq >= $1", &[p.into()]).await;
-            sql(store, "UPDATE access_events SET seq = seq - 999999 WHERE seq >= 1000000", &[]).await;
+            sql(
+                store,
+                "UPDATE access_events SET seq = seq + 1000000 WHERE seq >= $1",
+                &[p.into()],
+            )
+            .await;
+            sql(
+                store,
+                "UPDATE access_events SET seq = seq - 999999 WHERE seq >= 1000000",
+                &[],
+            )
+            .await;
             let prev: String = if p == 1 {
                 chain::GENESIS.into()
             } else {
@@ -499,7 +698,12 @@ async fn tamper(store: &Store, rng: &mut StdRng, n: i64) -> String {
         }
         _ => {
             let seq = pick(rng);
-            sql(store, "UPDATE access_events SET prev_hash = $2 WHERE seq = $1", &[seq.into(), chain::GENESIS.replace('0', "f").into()]).await;
+            sql(
+                store,
+                "UPDATE access_events SET prev_hash = $2 WHERE seq = $1",
+                &[seq.into(), chain::GENESIS.replace('0', "f").into()],
+            )
+            .await;
             format!("relink {seq}")
         }
     }
@@ -509,7 +713,12 @@ store_test!(verify_catches_every_random_tampering, |store| {
     let v = vault();
     let n = 40;
     chain_of(&store, &v, n).await;
-    sql(&store, "CREATE TABLE pristine_events AS SELECT * FROM access_events", &[]).await;
+    sql(
+        &store,
+        "CREATE TABLE pristine_events AS SELECT * FROM access_events",
+        &[],
+    )
+    .await;
     let trials = if store.backend() == rapport_store::Backend::Sqlite {
         600
     } else {
@@ -524,7 +733,12 @@ store_test!(verify_catches_every_random_tampering, |store| {
             "trial {trial}: `{what}` went unnoticed"
         );
         sql(&store, "DELETE FROM access_events", &[]).await;
-        sql(&store, "INSERT INTO access_events SELECT * FROM pristine_events", &[]).await;
+        sql(
+            &store,
+            "INSERT INTO access_events SELECT * FROM pristine_events",
+            &[],
+        )
+        .await;
     }
     assert!(
         matches!(verify(&store, &v).await, Verification::Intact { .. }),
@@ -547,7 +761,15 @@ store_test!(concurrent_appends_keep_one_chain, |store| {
         let (client, care) = cares[i % 3].clone();
         tasks.push(tokio::spawn(async move {
             let row = format!("r{i}");
-            seal(&store, &v, &treating(&lee), &note(&client, &care, &row), "x").await.unwrap();
+            seal(
+                &store,
+                &v,
+                &treating(&lee),
+                &note(&client, &care, &row),
+                "x",
+            )
+            .await
+            .unwrap();
         }));
     }
     for t in tasks {
@@ -594,9 +816,15 @@ store_test!(
         for i in 0..30 {
             let client = person(&store, &format!("c{i}@example.org"), Role::Client).await;
             let care = relate(&store, &client, &lee, Stage::Active).await.id;
-            let s = seal(&store, &server, &treating(&lee), &note(&client.user.id, &care, "n"), &format!("note {i}"))
-                .await
-                .unwrap();
+            let s = seal(
+                &store,
+                &server,
+                &treating(&lee),
+                &note(&client.user.id, &care, "n"),
+                &format!("note {i}"),
+            )
+            .await
+            .unwrap();
             sealed.push((client.user.id.clone(), care, s));
         }
         // A rotation that died after choosing its new key: a server started now wraps new
@@ -617,23 +845,37 @@ store_test!(
         })
         .await
         .unwrap();
-        assert_eq!(moved, 30, "the resumed rotation moves what was left, and only that");
-        assert_eq!(calls.lock().unwrap().last(), Some(&(30, 30)), "progress reaches the end");
-        assert_eq!(store.keys_by_kek().await.unwrap(), vec![(next_id.clone(), 31)]);
+        assert_eq!(
+            moved, 30,
+            "the resumed rotation moves what was left, and only that"
+        );
+        assert_eq!(
+            calls.lock().unwrap().last(),
+            Some(&(30, 30)),
+            "progress reaches the end"
+        );
+        assert_eq!(
+            store.keys_by_kek().await.unwrap(),
+            vec![(next_id.clone(), 31)]
+        );
         assert!(files.previous_kek_path().exists() && !files.next_kek_path().exists());
         assert_ne!(old_id, next_id);
         // Each re-wrap is in the client's log, naming key rotation.
         let log = events(&store, &sealed[0].0).await;
-        assert!(log.iter().any(|e| e.action == "rewrap_key"
-            && e.actor_id.as_deref() == Some("system:key-rotation")));
+        assert!(log
+            .iter()
+            .any(|e| e.action == "rewrap_key"
+                && e.actor_id.as_deref() == Some("system:key-rotation")));
 
         // The server that started before the rotation still opens everything (it reloads the
         // key files when it meets the new key id), and so does one started after.
         for v in [&server, &Vault::from_files(&files).unwrap()] {
             for (client, care, s) in &sealed {
-                assert!(open(&store, v, &treating(&lee), &note(client, care, "n"), s)
-                    .await
-                    .is_ok());
+                assert!(
+                    open(&store, v, &treating(&lee), &note(client, care, "n"), s)
+                        .await
+                        .is_ok()
+                );
             }
             assert_eq!(
                 open(&store, v, &treating(&lee), &newcomer_at, &newcomer_note)

@@ -3,7 +3,7 @@
 use crate::helpers::*;
 use axum::http::{Method, StatusCode};
 use rapport_core::Role;
-use rapport_server::auth::{CSRF_COOKIE, SESSION_COOKIE};
+use rapport_server::platform::auth::{CSRF_COOKIE, SESSION_COOKIE};
 use rapport_store::sessions::SessionLevel;
 use serde_json::json;
 
@@ -536,7 +536,7 @@ async fn a_reset_link_works_once_for_30_minutes_and_never_skips_mfa() {
         .await;
     assert_eq!(dead.status, StatusCode::BAD_REQUEST);
     assert_eq!(
-        rapport_server::accounts::RESET_LINK_VALID_MS,
+        rapport_server::accounts::service::RESET_LINK_VALID_MS,
         30 * 60 * 1000
     );
 }
@@ -830,7 +830,7 @@ async fn recovery_steps_end_api_tokens_and_other_sessions() {
 
 #[tokio::test]
 async fn behind_a_trusted_proxy_each_client_address_is_throttled_on_its_own() {
-    let store = rapport_store::testing::fresh_store().await;
+    let store = rapport_testkit::fresh_store().await;
     let dir = std::env::temp_dir().join(rapport_store::new_id());
     let mut config = rapport_server::Config::new(url::Url::parse(BASE).unwrap(), dir);
     config.trust_proxy = true;

@@ -85,9 +85,15 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
     }
     // Clients have signed the document the walk uses, so its download exists.
     for u in [&client, &other_client] {
-        rapport_server::consent::sign(&app.state, &u.id, "messaging-policy", "A Client", None)
-            .await
-            .unwrap();
+        rapport_server::privacy::consent::sign(
+            &app.state,
+            &u.id,
+            "messaging-policy",
+            "A Client",
+            None,
+        )
+        .await
+        .unwrap();
     }
 
     let pending_license = app
@@ -108,11 +114,8 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
         .unwrap()
         .id;
     // The pending license has evidence, so the admin's evidence route has something to open.
-    let uploader = rapport_server::auth::Actor {
-        user: therapist.clone(),
-        via: rapport_server::auth::AuthVia::Token(rapport_core::TokenId("walk".into())),
-    };
-    rapport_server::uploads::store_evidence(
+    let uploader = app.actor(&therapist).await;
+    rapport_server::directory::uploads::store_evidence(
         &app.state,
         &uploader,
         &pending_license,

@@ -5,7 +5,7 @@
 use crate::helpers::*;
 use axum::http::{Method, StatusCode};
 use rapport_core::Role;
-use rapport_server::consent::{self, Service, DOCUMENTS};
+use rapport_server::privacy::consent::{self, Service, DOCUMENTS};
 use rapport_store::sessions::SessionLevel;
 use serde_json::json;
 

@@ -370,7 +370,7 @@ async fn therapists_are_reminded_60_and_14_days_before_a_license_expires() {
     let send = |d: &'static str| {
         let state = app.state.clone();
         async move {
-            rapport_server::credentials::send_expiry_reminders(&state, day(d))
+            rapport_server::directory::credentials::send_expiry_reminders(&state, day(d))
                 .await
                 .unwrap()
         }
@@ -580,8 +580,7 @@ async fn photos_are_reencoded_and_evidence_is_sealed_for_the_therapist_and_admin
         .get(&format!("/admin/licenses/{}/evidence", license.id))
         .await;
     assert!(theirs.body.contains("canary-evidence-8812"));
-    let mut conn = app.state.store.pool().acquire().await.unwrap();
-    let events = rapport_vault::chain::events_for_client(&mut conn, lee.id.as_str(), 10)
+    let events = rapport_vault::chain::events_for_client(&app.state.store, lee.id.as_str(), 10)
         .await
         .unwrap();
     assert_eq!(

@@ -6,7 +6,8 @@ use crate::helpers::*;
 use axum::http::{Method, StatusCode};
 use rapport_core::Role;
 use rapport_store::sessions::SessionLevel;
-use rapport_vault::{AccessContext, ActorRole, Locator, Purpose, RecordKind, VaultError};
+use rapport_store::users::User;
+use rapport_vault::{Locator, Purpose, RecordKind, VaultError};
 use serde_json::json;
 
 #[tokio::test]
@@ -17,49 +18,40 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
     let lee = app.user("lee@example.org", Role::Therapist).await;
     let root = app.user("root@example.org", Role::Admin).await;
     app.enable_totp(&root).await;
-    let note = |c| Locator {
-        client: c,
-        kind: RecordKind::Note,
-        table: "notes",
-        row_id: "n1",
-        field: "body",
-    };
-    let treat = AccessContext::person(
-        lee.id.clone(),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        None,
-    );
+    let ana_care = app.relate(&ana, &lee, Stage::Active).await;
+    let ben_care = app.relate(&ben, &lee, Stage::Active).await;
+    let treat = app.actor(&lee).await.access(Purpose::Treatment, "req-t");
+    let root_actor = app.actor(&root).await;
     let mut tx = app.state.store.begin_write().await.unwrap();
     let ana_note = app
         .state
         .vault
-        .seal(&mut tx, &treat, &note(&ana.id), "ana's note")
+        .seal(&mut tx, &treat, &note(&ana, &ana_care), "ana's note")
         .await
         .unwrap();
     let ben_note = app
         .state
         .vault
-        .seal(&mut tx, &treat, &note(&ben.id), "ben's note")
+        .seal(&mut tx, &treat, &note(&ben, &ben_care), "ben's note")
         .await
         .unwrap();
     tx.commit().await.unwrap();
 
     // Without a grant, an admin is refused.
-    let plain = AccessContext::person(root.id.clone(), ActorRole::Admin, Purpose::Operations, None);
+    let plain = root_actor.access(Purpose::Operations, "req-p");
     let mut tx = app.state.store.begin_write().await.unwrap();
     assert!(matches!(
         app.state
             .vault
-            .open(&mut tx, &plain, &note(&ana.id), &ana_note)
+            .open(&mut tx, &plain, &note(&ana, &ana_care), &ana_note)
             .await,
         Err(VaultError::NotPermitted)
     ));
-    let forged = AccessContext::emergency(root.id.clone(), "no-such-grant".into(), None);
+    let forged = root_actor.emergency_access("no-such-grant", "req-f");
     assert!(matches!(
         app.state
             .vault
-            .open(&mut tx, &forged, &note(&ana.id), &ana_note)
+            .open(&mut tx, &forged, &note(&ana, &ana_care), &ana_note)
             .await,
         Err(VaultError::NotPermitted)
     ));
@@ -91,7 +83,7 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
             ],
         )
         .await;
-    assert_eq!(ok.location(), Some("/admin?notice=granted"));
+    assert_eq!(ok.location(), Some("/admin/emergency?notice=granted"));
     let grant = app
         .state
         .store
@@ -120,12 +112,12 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
     );
 
     // Under the grant the admin may open Ana's records, marked as emergency; not Ben's.
-    let ctx = AccessContext::emergency(root.id.clone(), grant.id.clone(), Some("req-e".into()));
+    let ctx = root_actor.emergency_access(&grant.id, "req-e");
     let mut tx = app.state.store.begin_write().await.unwrap();
     assert_eq!(
         app.state
             .vault
-            .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+            .open(&mut tx, &ctx, &note(&ana, &ana_care), &ana_note)
             .await
             .unwrap()
             .expose(),
@@ -134,7 +126,7 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
     assert!(matches!(
         app.state
             .vault
-            .open(&mut tx, &ctx, &note(&ben.id), &ben_note)
+            .open(&mut tx, &ctx, &note(&ben, &ben_care), &ben_note)
             .await,
         Err(VaultError::NotPermitted)
     ));
@@ -174,14 +166,26 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
     let end = admin
         .post_form(&format!("/admin/emergency/{}/end", grant.id), &[])
         .await;
-    assert_eq!(end.location(), Some("/admin?notice=ended"));
+    assert_eq!(end.location(), Some("/admin/emergency?notice=ended"));
     let mut tx = app.state.store.begin_write().await.unwrap();
     assert!(matches!(
         app.state
             .vault
-            .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+            .open(&mut tx, &ctx, &note(&ana, &ana_care), &ana_note)
             .await,
         Err(VaultError::NotPermitted)
     ));
     tx.rollback().await.unwrap();
+}
+
+/// A note of `client`'s care in relationship `care`.
+fn note<'a>(client: &'a User, care: &'a str) -> Locator<'a> {
+    Locator {
+        client: &client.id,
+        care: Some(care),
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: "n1",
+        field: "body",
+    }
 }

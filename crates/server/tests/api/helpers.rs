@@ -9,8 +9,9 @@ use axum::Router;
 use rapport_core::{DisplayName, Email, Pronouns, Role, TimeZoneName};
 use rapport_server::{AppState, Config};
 use rapport_store::sessions::{NewSession, SessionLevel};
+use rapport_store::token_hash;
 use rapport_store::users::{NewUser, User};
-use rapport_store::{testing, token_hash};
+pub use rapport_testkit::Stage;
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use tower::ServiceExt;
@@ -24,7 +25,7 @@ pub struct TestApp {
 }
 
 pub async fn spawn_app() -> TestApp {
-    let store = testing::fresh_store().await;
+    let store = rapport_testkit::fresh_store().await;
     let data_dir = std::env::temp_dir().join(format!("rapport-app-{}", rapport_store::new_id()));
     std::fs::create_dir_all(&data_dir).unwrap();
     let config = Config::new(url::Url::parse(BASE).unwrap(), data_dir.clone());
@@ -86,7 +87,7 @@ impl TestApp {
     /// Delivers queued mail (as .eml files, no SMTP configured) and returns the bodies of
     /// those sent to `to`, oldest first.
     pub async fn mails_to(&self, to: &str) -> Vec<String> {
-        rapport_server::mail::deliver_due(&self.state)
+        rapport_server::platform::mail::deliver_due(&self.state)
             .await
             .unwrap();
         let dir = self.state.config.mail_dir();
@@ -94,7 +95,7 @@ impl TestApp {
             .map(|rd| {
                 rd.filter_map(|e| e.ok())
                     .filter_map(|e| {
-                        let text = rapport_server::testkit::decode_quoted_printable(
+                        let text = rapport_testkit::smtp::decode_quoted_printable(
                             &std::fs::read_to_string(e.path()).ok()?,
                         );
                         let modified = e.metadata().ok()?.modified().ok()?;
@@ -128,7 +129,7 @@ impl TestApp {
         static HASH: tokio::sync::OnceCell<String> = tokio::sync::OnceCell::const_new();
         let hash = HASH
             .get_or_init(|| async {
-                rapport_server::auth::password::hash(STRONG.into())
+                rapport_server::platform::auth::password::hash(STRONG.into())
                     .await
                     .unwrap()
             })
@@ -150,7 +151,7 @@ impl TestApp {
 
     /// Turns TOTP on for `user` directly and returns the secret.
     pub async fn enable_totp(&self, user: &User) -> String {
-        let secret = rapport_server::auth::totp::new_secret();
+        let secret = rapport_server::platform::auth::totp::new_secret();
         self.state
             .store
             .set_totp_pending(&user.id, &secret)
@@ -164,9 +165,51 @@ impl TestApp {
         secret
     }
 
+    /// `user` as the auth layer sees them after a sign-in (a real session, looked up the
+    /// way every request is): the only way to get an `Actor`, and with it an access context.
+    pub async fn actor(&self, user: &User) -> rapport_server::platform::auth::Actor {
+        let token = rapport_server::platform::auth::secrets::random_token();
+        self.state
+            .store
+            .create_session(NewSession {
+                user_id: &user.id,
+                token_hash: &token_hash(&token),
+                level: if user.role.requires_mfa() {
+                    SessionLevel::Mfa
+                } else {
+                    SessionLevel::Password
+                },
+                idle_timeout_ms: 600_000,
+                absolute_timeout_ms: 3_600_000,
+                user_agent: Some("test"),
+                ip: Some("127.0.0.1"),
+            })
+            .await
+            .unwrap();
+        let mut headers = HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            format!("{}={token}", rapport_server::platform::auth::SESSION_COOKIE)
+                .parse()
+                .unwrap(),
+        );
+        rapport_server::platform::auth::actor::identify(&self.state, &headers)
+            .await
+            .unwrap()
+            .0
+            .expect("a live session identifies its person")
+    }
+
+    /// A care relationship between `client` and `therapist` at `stage`; returns its id.
+    pub async fn relate(&self, client: &User, therapist: &User, stage: Stage) -> String {
+        rapport_testkit::relate_ids(&self.state.store, &client.id, &therapist.id, stage)
+            .await
+            .id
+    }
+
     /// A client holding a fresh session of `user` at `level`, minted in the store.
     pub async fn session_client(&self, user: &User, level: SessionLevel) -> Client {
-        let token = rapport_server::auth::secrets::random_token();
+        let token = rapport_server::platform::auth::secrets::random_token();
         self.state
             .store
             .create_session(NewSession {
@@ -182,10 +225,10 @@ impl TestApp {
             .unwrap();
         let mut c = self.client();
         c.jar
-            .insert(rapport_server::auth::SESSION_COOKIE.into(), token);
+            .insert(rapport_server::platform::auth::SESSION_COOKIE.into(), token);
         c.jar.insert(
-            rapport_server::auth::CSRF_COOKIE.into(),
-            rapport_server::auth::secrets::random_token(),
+            rapport_server::platform::auth::CSRF_COOKIE.into(),
+            rapport_server::platform::auth::secrets::random_token(),
         );
         c
     }
@@ -193,7 +236,9 @@ impl TestApp {
 
 impl Client {
     pub fn csrf(&self) -> Option<String> {
-        self.jar.get(rapport_server::auth::CSRF_COOKIE).cloned()
+        self.jar
+            .get(rapport_server::platform::auth::CSRF_COOKIE)
+            .cloned()
     }
 
     pub async fn send(&mut self, mut req: Request<Body>) -> TestResponse {
@@ -303,7 +348,7 @@ pub fn concrete(path: &str, id: &str) -> String {
 /// The current TOTP code for a secret.
 pub fn totp_now(secret: &str) -> String {
     let now = (rapport_store::now_ms() / 1000) as u64;
-    rapport_server::auth::totp::code_at(secret, now).unwrap()
+    rapport_server::platform::auth::totp::code_at(secret, now).unwrap()
 }
 
 /// A therapist ready to be booked: verified license for Texas, weekly hours every day
@@ -368,7 +413,7 @@ pub async fn ready_client(app: &TestApp, email: &str) -> User {
         .await
         .unwrap();
     for key in ["informed-consent", "privacy-notice"] {
-        rapport_server::consent::sign(&app.state, &client.id, key, "A Client", None)
+        rapport_server::privacy::consent::sign(&app.state, &client.id, key, "A Client", None)
             .await
             .unwrap();
     }

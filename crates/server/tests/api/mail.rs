@@ -2,8 +2,8 @@
 //! and keeps no message body once delivered.
 
 use crate::helpers::*;
-use rapport_server::testkit::{free_port, SmtpSink};
 use rapport_server::{AppState, Config};
+use rapport_testkit::{free_port, SmtpSink};
 use std::time::Duration;
 
 fn state_with_smtp(store: rapport_store::Store, smtp_url: String) -> AppState {
@@ -32,37 +32,49 @@ async fn mail_is_retried_until_the_smtp_server_answers() {
 
     // Nothing listens here: the attempt fails and is scheduled again, not lost.
     let down = state_with_smtp(store.clone(), format!("smtp://127.0.0.1:{}", free_port()));
-    assert_eq!(rapport_server::mail::deliver_due(&down).await.unwrap(), 0);
-    assert_eq!(store.outbox_counts().await.unwrap(), (1, 0, 0));
-    let (attempts, error): (i64, Option<String>) =
-        sqlx::query_as("SELECT attempts, last_error FROM outbox")
-            .fetch_one(store.pool())
-            .await
-            .unwrap();
-    assert_eq!(attempts, 1);
-    assert!(error.is_some());
     assert_eq!(
-        rapport_server::mail::deliver_due(&down).await.unwrap(),
+        rapport_server::platform::mail::deliver_due(&down)
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(store.outbox_counts().await.unwrap(), (1, 0, 0));
+    let row = store
+        .raw_rows("SELECT attempts, last_error FROM outbox", &[])
+        .await
+        .unwrap();
+    assert_eq!(row[0][0].as_deref(), Some("1"));
+    assert!(row[0][1].is_some());
+    assert_eq!(
+        rapport_server::platform::mail::deliver_due(&down)
+            .await
+            .unwrap(),
         0,
         "backoff: not due yet"
     );
 
     // Once due again and the server is up, it arrives.
-    sqlx::query("UPDATE outbox SET next_attempt_at = 0")
-        .execute(store.pool())
+    store
+        .raw_execute("UPDATE outbox SET next_attempt_at = 0", &[])
         .await
         .unwrap();
     let up = state_with_smtp(store.clone(), sink.url());
-    assert_eq!(rapport_server::mail::deliver_due(&up).await.unwrap(), 1);
+    assert_eq!(
+        rapport_server::platform::mail::deliver_due(&up)
+            .await
+            .unwrap(),
+        1
+    );
     let got = sink.wait_for("ana@example.org", 1, Duration::from_secs(10));
     assert_eq!(got.len(), 1);
     assert!(got[0].contains("Subject: Hello from Rapport"));
     assert!(got[0].contains("A test message."));
     assert_eq!(store.outbox_counts().await.unwrap(), (0, 1, 0));
-    let (body,): (Option<String>,) = sqlx::query_as("SELECT body_text FROM outbox")
-        .fetch_one(store.pool())
+    let body = store
+        .raw_rows("SELECT body_text FROM outbox", &[])
         .await
-        .unwrap();
+        .unwrap()[0][0]
+        .clone();
     assert_eq!(
         body, None,
         "delivered bodies (with their one-time links) are not kept"
@@ -77,15 +89,18 @@ async fn the_background_worker_sends_sign_up_mail_over_smtp() {
     let app = spawn_app().await;
     let state = state_with_smtp(app.state.store.clone(), sink.url());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
-    let worker = tokio::spawn(rapport_server::mail::run_worker(state.clone(), stop_rx));
-    let meta = rapport_server::meta::RequestMeta {
+    let worker = tokio::spawn(rapport_server::platform::mail::run_worker(
+        state.clone(),
+        stop_rx,
+    ));
+    let meta = rapport_server::platform::meta::RequestMeta {
         ip: "127.0.0.1".into(),
         user_agent: None,
         request_id: "t".into(),
     };
-    rapport_server::accounts::sign_up(
+    rapport_server::accounts::service::sign_up(
         &state,
-        rapport_server::accounts::SignUp {
+        rapport_server::accounts::service::SignUp {
             email: "new@example.org".into(),
             password: STRONG.into(),
             display_name: "New".into(),
@@ -108,7 +123,6 @@ async fn the_background_worker_sends_sign_up_mail_over_smtp() {
     assert_eq!(got.len(), 1, "the worker delivered without being called");
     assert!(got[0].contains("Confirm your e-mail for Rapport"));
     assert!(
-        rapport_server::testkit::find_link(&got[0], &format!("{BASE}/verify-email?token="))
-            .is_some()
+        rapport_testkit::smtp::find_link(&got[0], &format!("{BASE}/verify-email?token=")).is_some()
     );
 }

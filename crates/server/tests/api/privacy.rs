@@ -5,7 +5,7 @@ use crate::helpers::*;
 use axum::http::{Method, StatusCode};
 use rapport_core::Role;
 use rapport_store::sessions::SessionLevel;
-use rapport_vault::{AccessContext, ActorRole, Locator, Purpose, RecordKind};
+use rapport_vault::{Locator, Purpose, RecordKind};
 
 #[tokio::test]
 async fn clients_see_who_read_their_records() {
@@ -19,19 +19,16 @@ async fn clients_see_who_read_their_records() {
         .body
         .contains("No one has opened your records yet"));
 
+    let care = app.relate(&ana, &lee, Stage::Active).await;
     let at = Locator {
         client: &ana.id,
+        care: Some(&care),
         kind: RecordKind::Note,
         table: "notes",
         row_id: "note-1",
         field: "body",
     };
-    let ctx = AccessContext::person(
-        lee.id.clone(),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        Some("req-42".into()),
-    );
+    let ctx = app.actor(&lee).await.access(Purpose::Treatment, "req-42");
     let mut tx = app.state.store.begin_write().await.unwrap();
     let sealed = app
         .state
@@ -81,12 +78,12 @@ async fn clients_see_who_read_their_records() {
         bundle["entry"][0]["resource"]["purposeOfEvent"][0]["coding"][0]["code"],
         "TREAT"
     );
-    if let Some(result) = rapport_server::testkit::fhir_validate(&fhir.body, "Bundle") {
+    if let Some(result) = rapport_testkit::readers::fhir_validate(&fhir.body, "Bundle") {
         result.unwrap();
     }
     for e in bundle["entry"].as_array().unwrap() {
         if let Some(result) =
-            rapport_server::testkit::fhir_validate(&e["resource"].to_string(), "AuditEvent")
+            rapport_testkit::readers::fhir_validate(&e["resource"].to_string(), "AuditEvent")
         {
             result.unwrap();
         }
@@ -111,28 +108,37 @@ async fn clients_download_everything_as_json_and_as_a_valid_fhir_bundle() {
     let app = spawn_app().await;
     let ana = app.user("ana@example.org", Role::Client).await;
     let lee = app.user("lee@example.org", Role::Therapist).await;
-    rapport_server::consent::sign(&app.state, &ana.id, "informed-consent", "Ana Lee", Some(1))
+    rapport_server::privacy::consent::sign(
+        &app.state,
+        &ana.id,
+        "informed-consent",
+        "Ana Lee",
+        Some(1),
+    )
+    .await
+    .unwrap();
+    rapport_server::privacy::consent::sign(
+        &app.state,
+        &ana.id,
+        "messaging-policy",
+        "Ana Lee",
+        Some(1),
+    )
+    .await
+    .unwrap();
+    rapport_server::privacy::consent::withdraw(&app.state, &ana.id, "messaging-policy")
         .await
         .unwrap();
-    rapport_server::consent::sign(&app.state, &ana.id, "messaging-policy", "Ana Lee", Some(1))
-        .await
-        .unwrap();
-    rapport_server::consent::withdraw(&app.state, &ana.id, "messaging-policy")
-        .await
-        .unwrap();
+    let care = app.relate(&ana, &lee, Stage::Active).await;
     let at = Locator {
         client: &ana.id,
+        care: Some(&care),
         kind: RecordKind::Message,
         table: "messages",
         row_id: "m1",
         field: "body",
     };
-    let ctx = AccessContext::person(
-        lee.id.clone(),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        None,
-    );
+    let ctx = app.actor(&lee).await.access(Purpose::Treatment, "req-m");
     let mut tx = app.state.store.begin_write().await.unwrap();
     app.state
         .vault
@@ -178,13 +184,13 @@ async fn clients_download_everything_as_json_and_as_a_valid_fhir_bundle() {
         .map(|e| e["resource"]["status"].as_str().unwrap())
         .collect();
     assert!(statuses.contains(&"active") && statuses.contains(&"inactive"));
-    if let Some(result) = rapport_server::testkit::fhir_validate(&fhir.body, "Bundle") {
+    if let Some(result) = rapport_testkit::readers::fhir_validate(&fhir.body, "Bundle") {
         result.unwrap();
     }
     for e in b["entry"].as_array().unwrap() {
         let kind = e["resource"]["resourceType"].as_str().unwrap();
         if let Some(result) =
-            rapport_server::testkit::fhir_validate(&e["resource"].to_string(), kind)
+            rapport_testkit::readers::fhir_validate(&e["resource"].to_string(), kind)
         {
             result.unwrap_or_else(|err| panic!("{kind} is not valid FHIR R4: {err}"));
         }
@@ -199,36 +205,32 @@ async fn erasure_removes_personal_data_now_and_destroys_records_after_retention(
     let ana = app.user("ana@example.org", Role::Client).await;
     let ben = app.user("ben@example.org", Role::Client).await;
     let lee = app.user("lee@example.org", Role::Therapist).await;
-    let ctx = AccessContext::person(
-        lee.id.clone(),
-        ActorRole::Therapist,
-        Purpose::Treatment,
-        None,
-    );
-    let note = |c| Locator {
-        client: c,
-        kind: RecordKind::Note,
-        table: "notes",
-        row_id: "n1",
-        field: "body",
-    };
+    let ctx = app.actor(&lee).await.access(Purpose::Treatment, "req-n");
+    let ana_care = app.relate(&ana, &lee, Stage::Active).await;
+    let ben_care = app.relate(&ben, &lee, Stage::Active).await;
     let mut tx = app.state.store.begin_write().await.unwrap();
     let ana_note = app
         .state
         .vault
-        .seal(&mut tx, &ctx, &note(&ana.id), "ana's note")
+        .seal(&mut tx, &ctx, &note(&ana, &ana_care), "ana's note")
         .await
         .unwrap();
     let ben_note = app
         .state
         .vault
-        .seal(&mut tx, &ctx, &note(&ben.id), "ben's note")
+        .seal(&mut tx, &ctx, &note(&ben, &ben_care), "ben's note")
         .await
         .unwrap();
     tx.commit().await.unwrap();
-    rapport_server::consent::sign(&app.state, &ana.id, "informed-consent", "Ana Lee", None)
-        .await
-        .unwrap();
+    rapport_server::privacy::consent::sign(
+        &app.state,
+        &ana.id,
+        "informed-consent",
+        "Ana Lee",
+        None,
+    )
+    .await
+    .unwrap();
 
     let mut c = app.session_client(&ana, SessionLevel::Password).await;
     let mut other_device = app.session_client(&ana, SessionLevel::Password).await;
@@ -294,32 +296,35 @@ async fn erasure_removes_personal_data_now_and_destroys_records_after_retention(
     assert!(app
         .state
         .vault
-        .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+        .open(&mut tx, &ctx, &note(&ana, &ana_care), &ana_note)
         .await
         .is_ok());
     tx.rollback().await.unwrap();
 
     // When retention ends, the key is destroyed: the record can never be opened again,
     // even by this server with its key-encryption key; other clients are untouched.
-    sqlx::query("UPDATE erasure_requests SET destroy_after = 0")
-        .execute(app.state.store.pool())
+    app.state
+        .store
+        .raw_execute("UPDATE erasure_requests SET destroy_after = 0", &[])
         .await
         .unwrap();
     assert_eq!(
-        rapport_server::erasure::run_due(&app.state).await.unwrap(),
+        rapport_server::privacy::erasure::run_due(&app.state)
+            .await
+            .unwrap(),
         1
     );
     let mut tx = app.state.store.begin_write().await.unwrap();
     let gone = app
         .state
         .vault
-        .open(&mut tx, &ctx, &note(&ana.id), &ana_note)
+        .open(&mut tx, &ctx, &note(&ana, &ana_care), &ana_note)
         .await;
     assert!(matches!(gone, Err(rapport_vault::VaultError::KeyDestroyed)));
     let kept = app
         .state
         .vault
-        .open(&mut tx, &ctx, &note(&ben.id), &ben_note)
+        .open(&mut tx, &ctx, &note(&ben, &ben_care), &ben_note)
         .await
         .unwrap();
     assert_eq!(kept.expose(), "ben's note");
@@ -332,8 +337,22 @@ async fn erasure_removes_personal_data_now_and_destroys_records_after_retention(
         .unwrap()
         .is_empty());
     assert_eq!(
-        rapport_server::erasure::run_due(&app.state).await.unwrap(),
+        rapport_server::privacy::erasure::run_due(&app.state)
+            .await
+            .unwrap(),
         0,
         "done once"
     );
+}
+
+/// A note of `client`'s care in relationship `care`.
+fn note<'a>(client: &'a rapport_store::users::User, care: &'a str) -> Locator<'a> {
+    Locator {
+        client: &client.id,
+        care: Some(care),
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: "n1",
+        field: "body",
+    }
 }

@@ -9,10 +9,11 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use rapport_core::schedule::zone;
 use rapport_core::time::{from_millis, to_millis};
 use rapport_core::Role;
-use rapport_server::scheduling::{self, JUST_TAKEN};
-use rapport_server::testkit::{ical_read, SmtpSink};
+use rapport_server::scheduling::{self, service::JUST_TAKEN};
 use rapport_server::{AppState, Config};
 use rapport_store::sessions::SessionLevel;
+use rapport_testkit::readers::ical_read;
+use rapport_testkit::SmtpSink;
 use serde_json::json;
 
 /// The first slot the availability API offers within a week of `from` (of now if none).
@@ -53,10 +54,7 @@ fn feed_link(html: &str) -> Option<String> {
 }
 
 async fn count(app: &TestApp, sql: &str) -> i64 {
-    sqlx::query_scalar(sql)
-        .fetch_one(app.state.store.pool())
-        .await
-        .unwrap()
+    app.state.store.raw_i64(sql, &[]).await.unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -504,8 +502,10 @@ async fn reminders_arrive_over_smtp_a_day_and_an_hour_before() {
     let tick = |at: DateTime<Utc>| {
         let state = state.clone();
         async move {
-            let n = scheduling::send_reminders(&state, at).await.unwrap();
-            rapport_server::mail::deliver_due(&state).await.unwrap();
+            let n = scheduling::jobs::send_reminders(&state, at).await.unwrap();
+            rapport_server::platform::mail::deliver_due(&state)
+                .await
+                .unwrap();
             n
         }
     };
@@ -659,7 +659,7 @@ async fn presence_settles_sessions_and_reliability_is_measured_from_it() {
             .unwrap()
             .ends_at,
     );
-    scheduling::settle_due(&app.state, end + Duration::minutes(1))
+    scheduling::jobs::settle_due(&app.state, end + Duration::minutes(1))
         .await
         .unwrap();
     assert_eq!(
@@ -700,13 +700,14 @@ async fn presence_settles_sessions_and_reliability_is_measured_from_it() {
     let profile_path = format!("/therapists/{}", therapist.id.as_str());
     let mut anyone = app.client();
     assert!(!anyone.get(&profile_path).await.body.contains("On time for"));
-    scheduling::settle_due(&app.state, now).await.unwrap();
-    let missed = sqlx::query_scalar::<_, i64>(
-        "SELECT COUNT(*) FROM appointments WHERE no_show_therapist = 1",
-    )
-    .fetch_one(store.pool())
-    .await
-    .unwrap();
+    scheduling::jobs::settle_due(&app.state, now).await.unwrap();
+    let missed = store
+        .raw_i64(
+            "SELECT COUNT(*) FROM appointments WHERE no_show_therapist = 1",
+            &[],
+        )
+        .await
+        .unwrap();
     assert_eq!(missed, 1);
     let r = t.get("/api/v1/me/reliability").await.json();
     // 10 sessions (the one above started after `now`, so it is not in the window yet):

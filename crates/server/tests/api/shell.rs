@@ -4,7 +4,7 @@
 use crate::helpers::*;
 use axum::http::{Method, StatusCode};
 use rapport_core::Role;
-use rapport_server::config::CrisisLine;
+use rapport_server::platform::config::CrisisLine;
 use rapport_server::{route_table, AppState, Config};
 use rapport_store::sessions::SessionLevel;
 use std::collections::HashSet;
@@ -49,7 +49,7 @@ async fn pages_carry_strict_security_headers() {
 
 #[tokio::test]
 async fn https_deployments_send_hsts() {
-    let store = rapport_store::testing::fresh_store().await;
+    let store = rapport_testkit::fresh_store().await;
     let config = Config::new(
         url::Url::parse("https://rapport.example.org").unwrap(),
         std::env::temp_dir(),
@@ -85,7 +85,7 @@ async fn every_page_has_the_crisis_footer_and_it_is_configurable() {
     }
     assert!(c.get("/crisis").await.body.contains("Samaritans"));
 
-    let store = rapport_store::testing::fresh_store().await;
+    let store = rapport_testkit::fresh_store().await;
     let mut config = Config::new(
         url::Url::parse(BASE).unwrap(),
         std::env::temp_dir().join(rapport_store::new_id()),
@@ -271,8 +271,8 @@ async fn openapi_documents_every_api_route_with_errors() {
 #[tokio::test]
 async fn demo_data_is_seeded_once() {
     let app = spawn_app().await;
-    let first = rapport_server::demo::seed(&app.state.store).await.unwrap();
-    let again = rapport_server::demo::seed(&app.state.store).await.unwrap();
+    let first = rapport_cli::demo::seed(&app.state.store).await.unwrap();
+    let again = rapport_cli::demo::seed(&app.state.store).await.unwrap();
     assert_eq!(first.len(), again.len());
     let users = app.state.store.list_users(100, 0).await.unwrap();
     assert_eq!(users.len(), first.len(), "no duplicates");
@@ -288,7 +288,7 @@ async fn demo_data_is_seeded_once() {
             "/login",
             &[
                 ("email", "jordan@demo.rapport.localhost"),
-                ("password", rapport_server::demo::DEMO_PASSWORD),
+                ("password", rapport_cli::demo::DEMO_PASSWORD),
             ],
         )
         .await;

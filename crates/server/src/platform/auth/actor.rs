@@ -10,9 +10,9 @@ use axum::middleware::Next;
 use axum::response::Response;
 use rapport_core::{Role, TokenId};
 use rapport_store::sessions::{Authenticated, Session, SessionLevel};
-use rapport_vault::{AccessContext, Purpose};
 use rapport_store::token_hash;
 use rapport_store::users::User;
+use rapport_vault::{AccessContext, Purpose};
 
 /// How the actor proved who they are.
 #[derive(Debug, Clone)]
