@@ -323,16 +323,16 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
         config.crisis_lines = lines;
     }
+    let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir()))
+        .context("loading the encryption keys")?;
     let demo = if args.demo {
-        Some(rapport_cli::demo::seed(&store).await?)
+        Some(rapport_cli::demo::seed(&store, &vault).await?)
     } else {
         None
     };
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("listening on {}", args.listen))?;
-    let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir()))
-        .context("loading the encryption keys")?;
     let coach = rapport_coach::Coach::load(args.coach_model.as_deref())
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("loading the coach model")?;

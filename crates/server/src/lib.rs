@@ -6,6 +6,7 @@
 //! rules), its OpenAPI paths, its navigation links and its background jobs.
 
 pub mod accounts;
+pub mod care;
 pub mod coach;
 pub mod directory;
 pub mod home;
@@ -47,6 +48,7 @@ fn routes(state: AppState) -> Routes {
     let r = directory::routes(r);
     let r = scheduling::routes(r);
     let r = privacy::routes(r);
+    let r = care::routes(r);
     coach::routes(r)
 }
 
@@ -57,6 +59,7 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
         directory::openapi(),
         scheduling::openapi(),
         privacy::openapi(),
+        care::openapi(),
         coach::openapi(),
     ])
 }
@@ -72,6 +75,7 @@ fn nav() -> Vec<NavItem> {
         directory::nav(),
         scheduling::nav(),
         privacy::nav(),
+        care::nav(),
         coach::nav(),
     ]
     .concat()

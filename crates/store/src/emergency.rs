@@ -69,17 +69,6 @@ impl Store {
         .await?)
     }
 
-    /// Therapists who have accessed the client's records, as the access log shows.
-    pub async fn therapists_who_accessed(&self, client: &UserId) -> Result<Vec<UserId>> {
-        let ids: Vec<(Option<String>,)> = sqlx::query_as(
-            "SELECT DISTINCT actor_id FROM access_events WHERE client_id = $1 AND actor_role = 'therapist'",
-        )
-        .bind(client.as_str())
-        .fetch_all(self.pool())
-        .await?;
-        Ok(ids.into_iter().filter_map(|(id,)| id.map(UserId)).collect())
-    }
-
     /// Ends a grant early; only the admin who holds it (or any admin) may.
     pub async fn end_emergency_grant(&self, id: &str) -> Result<bool> {
         let done = sqlx::query(

@@ -12,22 +12,35 @@ pub struct OutgoingMail {
     pub attempts: i64,
 }
 
+/// Queues a mail inside the caller's transaction: it is sent if, and only if, the change
+/// that caused it commits.
+pub async fn enqueue(
+    conn: &mut crate::Conn,
+    to: &str,
+    subject: &str,
+    body_text: &str,
+) -> Result<String> {
+    let id = new_id();
+    let now = now_ms();
+    sqlx::query(
+        "INSERT INTO outbox (id, to_addr, subject, body_text, created_at, next_attempt_at) \
+         VALUES ($1, $2, $3, $4, $5, $5)",
+    )
+    .bind(&id)
+    .bind(to)
+    .bind(subject)
+    .bind(body_text)
+    .bind(now)
+    .execute(&mut *conn)
+    .await?;
+    Ok(id)
+}
+
 impl Store {
+    /// Queues a mail on its own (for changes that are not a transaction of their own).
     pub async fn enqueue_mail(&self, to: &str, subject: &str, body_text: &str) -> Result<String> {
-        let id = new_id();
-        let now = now_ms();
-        sqlx::query(
-            "INSERT INTO outbox (id, to_addr, subject, body_text, created_at, next_attempt_at) \
-             VALUES ($1, $2, $3, $4, $5, $5)",
-        )
-        .bind(&id)
-        .bind(to)
-        .bind(subject)
-        .bind(body_text)
-        .bind(now)
-        .execute(self.pool())
-        .await?;
-        Ok(id)
+        let mut conn = self.pool().acquire().await?;
+        enqueue(&mut conn, to, subject, body_text).await
     }
 
     /// Claims up to `limit` due mails for `lease_ms`. The claim is a conditional update,

@@ -19,7 +19,7 @@ pub struct MatchResult {
     pub reasons: Vec<String>,
 }
 
-fn facts(p: &Profile, location: &Jurisdiction) -> TherapistFacts {
+pub fn facts(p: &Profile, location: &Jurisdiction) -> TherapistFacts {
     TherapistFacts {
         // Candidates come from a search filtered to licenses that count where the client is.
         licensed_in: vec![location.clone()],

@@ -36,6 +36,19 @@ pub async fn queue(state: &AppState, to: &str, subject: &str, body: String) -> A
     Ok(())
 }
 
+/// Queues a mail inside `tx`, so it is sent if and only if the change commits; the caller
+/// wakes the worker (`state.mail_wakeup.notify_one()`) after committing.
+pub async fn queue_in(
+    state: &AppState,
+    tx: &mut rapport_store::Tx,
+    to: &str,
+    subject: &str,
+    body: String,
+) -> AppResult<()> {
+    rapport_store::outbox::enqueue(tx, to, subject, &format!("{body}{}", signature(state))).await?;
+    Ok(())
+}
+
 fn build(state: &AppState, m: &OutgoingMail) -> anyhow::Result<Message> {
     let from: Mailbox = state.config.mail_from.parse()?;
     let to: Mailbox = m.to_addr.parse()?;

@@ -79,15 +79,20 @@ pub async fn grant(
     Ok(g)
 }
 
-/// Therapists who have accessed the client's records, as the access log shows.
+/// The therapists in active care with the client: they are told of every emergency access.
 async fn treating_therapists(
     state: &AppState,
     client: &UserId,
 ) -> AppResult<Vec<rapport_store::users::User>> {
     let mut out = Vec::new();
-    for id in state.store.therapists_who_accessed(client).await? {
-        if let Some(u) = state.store.user(&id).await? {
-            out.push(u);
+    for c in state.store.care_of(client, rapport_store::now_ms()).await? {
+        if c.client_id != client.as_str() || c.status != "active" {
+            continue;
+        }
+        if let Some(u) = state.store.user(&UserId(c.therapist_id)).await? {
+            if u.erased_at.is_none() {
+                out.push(u);
+            }
         }
     }
     Ok(out)

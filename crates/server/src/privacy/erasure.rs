@@ -94,6 +94,10 @@ pub async fn erase(
         )));
     }
     let plan = plan(state, actor).await?;
+    // Their care ends first (open requests are withdrawn): each therapist is told while the
+    // account can still be named, and keeps read access to what was recorded, for the
+    // retention period only.
+    crate::care::service::end_all_for_erasure(state, actor, meta).await?;
     // Their booked sessions are cancelled first (the therapists are told, while the
     // account can still be named), so no calendar keeps time for someone who left.
     let now = chrono::Utc::now();

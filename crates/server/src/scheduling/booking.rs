@@ -20,7 +20,7 @@ use rapport_store::schedule::{Booked, Busy, NewBooking, Occurrence};
 use rapport_store::StoreError;
 
 /// The check inside the booking turn, over the bookings the store read there.
-fn verify(
+pub fn verify(
     a: &Availability,
     kind: &slots::SessionType,
     starts: &[DateTime<Utc>],

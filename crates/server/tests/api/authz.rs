@@ -1,6 +1,8 @@
 //! The authorization walk: every registered route, called by every kind of person, must
 //! admit exactly those its rule names. A route without a rule cannot exist (the router is
-//! built from the rule table), and a rule that admits the wrong person fails here.
+//! built from the rule table), and a rule that admits the wrong person fails here. For
+//! every route that touches a client's data the walk has two therapists: the client's own
+//! (in active care with them) and one who has never been related to the client.
 
 use crate::helpers::*;
 use axum::http::{Method, StatusCode};
@@ -15,7 +17,9 @@ enum Persona {
     Client,
     OtherClient,
     ClientBearer,
+    /// The client's therapist: in active care with the client.
     Therapist,
+    /// A therapist never related to the client.
     OtherTherapist,
     TherapistWithoutMfa,
     PendingMfa,
@@ -34,7 +38,19 @@ const PERSONAS: [Persona; 9] = [
     Persona::Admin,
 ];
 
-/// Whether `persona` should get past `access` (with `Client` owning every `{id}`).
+/// Who owns the record a route's `{id}` names, in the walk.
+fn owners(ownership: &str) -> &'static [Persona] {
+    use Persona::*;
+    match ownership {
+        "API token" => &[Client, ClientBearer],
+        "license" => &[Therapist],
+        // The two sides of the client's care: the client and their own therapist.
+        "appointment" | "care relationship" => &[Client, ClientBearer, Therapist],
+        other => panic!("the walk does not know who owns a {other}"),
+    }
+}
+
+/// Whether `persona` should get past `access`.
 fn expected(access: Access, p: Persona) -> bool {
     use Persona::*;
     let full_role = match p {
@@ -48,8 +64,8 @@ fn expected(access: Access, p: Persona) -> bool {
         Access::PendingMfa => p == PendingMfa,
         Access::Account => !matches!(p, Anonymous | PendingMfa),
         Access::Roles(roles) => full_role.is_some_and(|r| roles.contains(&r)),
-        Access::Owner(roles, _) => {
-            matches!(p, Client | ClientBearer) && roles.contains(&Role::Client)
+        Access::Owner(roles, ownership) => {
+            owners(ownership.name).contains(&p) && full_role.is_some_and(|r| roles.contains(&r))
         }
     }
 }
@@ -74,7 +90,9 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
     let app = spawn_app().await;
     let client = app.user("client@example.org", Role::Client).await;
     let other_client = app.user("other.client@example.org", Role::Client).await;
-    let therapist = app.user("therapist@example.org", Role::Therapist).await;
+    // The client's therapist can be booked, and is in active care with the client.
+    let (therapist, walk_kind) = bookable_therapist(&app, "therapist@example.org", 0).await;
+    let care = app.relate(&client, &therapist, Stage::Active).await;
     let other_therapist = app
         .user("other.therapist@example.org", Role::Therapist)
         .await;
@@ -124,11 +142,11 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
     )
     .await
     .unwrap();
-    // Someone else's therapist, with a client of the walk: booking routes get a real
-    // therapist, and each call on an appointment route gets a fresh appointment of the
-    // client's starting in a few minutes (so joining, cancelling and moving all apply).
-    let (walk_therapist, walk_kind) =
-        bookable_therapist(&app, "walk.therapist@example.org", 0).await;
+    // Booking routes get the client's therapist, and each call on an appointment route
+    // gets a fresh appointment of theirs starting in a few minutes (so joining, cancelling
+    // and moving all apply). Each call on a care route finds the relationship in the state
+    // the route acts on (a request to answer, or active care to end).
+    let walk_therapist = therapist.clone();
     let mut walk_start = rapport_store::now_ms() + 5 * 60_000;
     let table = route_table(&app.state);
     assert!(table.len() > 40, "the walk must see the whole table");
@@ -175,6 +193,9 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
                 c.get("/healthz").await; // receive a CSRF cookie like any visitor
             }
             let mut path = route.path.replace("{license}", &pending_license);
+            if path.starts_with("/therapist/licenses/{id}") {
+                path = path.replace("{id}", &pending_license);
+            }
             if path.starts_with("/therapists/{id}/") || path.starts_with("/api/v1/therapists/{id}/")
             {
                 path = path.replace("{id}", walk_therapist.id.as_str());
@@ -184,6 +205,18 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
                 let id =
                     appointment_at(&app, &walk_therapist, &client, &walk_kind, walk_start).await;
                 path = path.replace("{id}", &id);
+            }
+            if path.contains("/care/{id}") {
+                let status = if ["/accept", "/decline", "/withdraw"]
+                    .iter()
+                    .any(|a| path.ends_with(a))
+                {
+                    "requested"
+                } else {
+                    "active"
+                };
+                set_care(&app, &care, status).await;
+                path = path.replace("{id}", &care);
             }
             let path = concrete(&path, owned.id.as_str());
             let api = path.starts_with("/api/");
@@ -196,6 +229,7 @@ async fn every_route_admits_exactly_whom_its_rule_names() {
                 }
             };
             checked += 1;
+            set_care(&app, &care, "active").await;
             assert_ne!(
                 res.status,
                 StatusCode::INTERNAL_SERVER_ERROR,
@@ -250,4 +284,17 @@ async fn another_users_token_is_not_found_rather_than_forbidden() {
         1,
         "nothing changed"
     );
+}
+
+/// Puts the walk's relationship in `status` (a test-only shortcut around the rules, so
+/// every call on a care route finds something to act on).
+async fn set_care(app: &TestApp, care: &str, status: &str) {
+    app.state
+        .store
+        .raw_execute(
+            "UPDATE care_relationships SET status = $1, ended_by = NULL WHERE id = $2",
+            &[status.into(), care.into()],
+        )
+        .await
+        .unwrap();
 }

@@ -39,6 +39,7 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
         .set_coach_enabled(&therapist.id, true)
         .await
         .unwrap();
+    let care = app.relate(&client, &therapist, Stage::Active).await;
     let doc = app.client().get("/api/v1/openapi.json").await.json();
     let mut covered = 0;
     for route in route_table(&app.state) {
@@ -55,6 +56,8 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
                 route.path,
                 &appointment_at(&app, &t, &client, &kind, start).await,
             )
+        } else if route.path.contains("/care/{id}") {
+            concrete(route.path, &care)
         } else {
             concrete(route.path, "no-such-id")
         };
@@ -66,7 +69,7 @@ async fn every_json_endpoint_refuses_malformed_bodies_with_a_problem() {
                     c
                 }
                 Access::PendingMfa => app.session_client(&admin, SessionLevel::PendingMfa).await,
-                Access::Roles(r) if r == [Role::Therapist] => {
+                Access::Roles(r) | Access::Owner(r, _) if r == [Role::Therapist] => {
                     app.session_client(&therapist, SessionLevel::Mfa).await
                 }
                 Access::Roles(r) if !r.contains(&Role::Client) => {
@@ -248,7 +251,7 @@ async fn every_web_form_refuses_oversized_and_garbled_bodies() {
         ] {
             let mut c = match route.access {
                 Access::PendingMfa => app.session_client(&admin, SessionLevel::PendingMfa).await,
-                Access::Roles(r) if r == [Role::Therapist] => {
+                Access::Roles(r) | Access::Owner(r, _) if r == [Role::Therapist] => {
                     app.session_client(&therapist, SessionLevel::Mfa).await
                 }
                 Access::Roles(r) if !r.contains(&Role::Client) => {

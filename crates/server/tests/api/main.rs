@@ -4,11 +4,13 @@
 mod accounts;
 mod authz;
 mod bad_input;
+mod care;
 mod coach;
 mod consents;
 mod directory;
 mod emergency;
 mod helpers;
+mod house;
 mod mail;
 mod matching;
 mod privacy;

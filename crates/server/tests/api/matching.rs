@@ -10,7 +10,9 @@ use serde_json::json;
 #[tokio::test]
 async fn clients_get_ranked_matches_with_reasons() {
     let app = spawn_app().await;
-    rapport_cli::demo::seed(&app.state.store).await.unwrap();
+    rapport_cli::demo::seed(&app.state.store, &app.state.vault)
+        .await
+        .unwrap();
     let ana = app.user("ana@example.org", Role::Client).await;
     let mut c = app.session_client(&ana, SessionLevel::Password).await;
     assert!(c

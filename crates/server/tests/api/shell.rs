@@ -271,8 +271,12 @@ async fn openapi_documents_every_api_route_with_errors() {
 #[tokio::test]
 async fn demo_data_is_seeded_once() {
     let app = spawn_app().await;
-    let first = rapport_cli::demo::seed(&app.state.store).await.unwrap();
-    let again = rapport_cli::demo::seed(&app.state.store).await.unwrap();
+    let first = rapport_cli::demo::seed(&app.state.store, &app.state.vault)
+        .await
+        .unwrap();
+    let again = rapport_cli::demo::seed(&app.state.store, &app.state.vault)
+        .await
+        .unwrap();
     assert_eq!(first.len(), again.len());
     let users = app.state.store.list_users(100, 0).await.unwrap();
     assert_eq!(users.len(), first.len(), "no duplicates");
@@ -282,6 +286,15 @@ async fn demo_data_is_seeded_once() {
     assert_eq!(count(Role::Admin), 1);
     let zones: HashSet<_> = users.iter().map(|u| u.time_zone.clone()).collect();
     assert!(zones.len() >= 4, "varied time zones");
+    // Dr. Lee has one request waiting and one client in care, once.
+    let lee = users
+        .iter()
+        .find(|u| u.display_name == "Dr. Hannah Lee")
+        .unwrap();
+    let care = app.state.store.care_of(&lee.id, 0).await.unwrap();
+    let mut statuses: Vec<&str> = care.iter().map(|c| c.status.as_str()).collect();
+    statuses.sort();
+    assert_eq!(statuses, ["active", "requested"]);
     let mut c = app.client();
     let res = c
         .post_form(
