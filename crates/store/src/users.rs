@@ -96,6 +96,17 @@ pub struct TotpState {
     pub last_step: Option<i64>,
 }
 
+/// An account, read inside the caller's transaction (a transaction that writes must not
+/// wait for a second connection: under load the pool's others may all be waiting for it).
+pub async fn user_in(conn: &mut crate::Conn, id: &UserId) -> Result<Option<User>> {
+    let row: Option<UserRow> =
+        sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
+            .bind(id.as_str())
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(User::from))
+}
+
 impl Store {
     pub async fn create_user(&self, new: NewUser<'_>) -> Result<User> {
         let now = now_ms();
@@ -121,12 +132,8 @@ impl Store {
     }
 
     pub async fn user(&self, id: &UserId) -> Result<Option<User>> {
-        let row: Option<UserRow> =
-            sqlx::query_as(&format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1"))
-                .bind(id.as_str())
-                .fetch_optional(self.pool())
-                .await?;
-        Ok(row.map(User::from))
+        let mut conn = self.pool().acquire().await?;
+        user_in(&mut conn, id).await
     }
 
     pub async fn user_by_email(&self, email: &Email) -> Result<Option<User>> {

@@ -298,7 +298,7 @@ pub async fn change(
         Party::Client => &therapist,
         Party::Therapist => &client,
     };
-    if let Some(other) = state.store.user(other).await? {
+    if let Some(other) = rapport_store::users::user_in(&mut tx, other).await? {
         if other.erased_at.is_none() {
             mail::changed(
                 state,

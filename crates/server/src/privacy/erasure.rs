@@ -94,12 +94,8 @@ pub async fn erase(
         )));
     }
     let plan = plan(state, actor).await?;
-    // Their care ends first (open requests are withdrawn): each therapist is told while the
-    // account can still be named, and keeps read access to what was recorded, for the
-    // retention period only.
-    crate::care::service::end_all_for_erasure(state, actor, meta).await?;
-    // Their booked sessions are cancelled first (the therapists are told, while the
-    // account can still be named), so no calendar keeps time for someone who left.
+    // Their booked sessions are cancelled first — not as their late cancellations, and
+    // with only the therapists told — so no calendar keeps time for someone who left.
     let now = chrono::Utc::now();
     for a in state
         .store
@@ -111,9 +107,13 @@ pub async fn erase(
         .await?
     {
         if a.status == "booked" && a.client_id == actor.user.id.as_str() {
-            crate::scheduling::service::cancel(state, actor, &a.id).await?;
+            crate::scheduling::service::cancel_for_erasure(state, actor, &a.id).await?;
         }
     }
+    // Then their care ends (open requests are withdrawn): each therapist is told while the
+    // account can still be named, and keeps read access to what was recorded, for the
+    // retention period only.
+    crate::care::service::end_all_for_erasure(state, actor, meta).await?;
     let destroy_after = plan.stays_until.unwrap_or_else(rapport_store::now_ms);
     state
         .store

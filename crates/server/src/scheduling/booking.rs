@@ -16,7 +16,7 @@ use rapport_core::schedule::policy::Party;
 use rapport_core::schedule::slots::{self, Availability, Span};
 use rapport_core::time::{from_millis, to_millis};
 use rapport_core::{Invalid, Role, UserId};
-use rapport_store::schedule::{Booked, Busy, NewBooking, Occurrence};
+use rapport_store::schedule::{self, Booked, Busy, NewBooking, Occurrence};
 use rapport_store::StoreError;
 
 /// The check inside the booking turn, over the bookings the store read there.
@@ -74,28 +74,31 @@ pub async fn book(
     let occurrences: Vec<Occurrence> = starts.iter().map(|x| Occurrence::of(&kind, *x)).collect();
     let now = Utc::now();
     let policy = s.policy();
+    // The booking and its mails are one transaction: both happen, or neither.
+    let mut tx = state.store.begin_write().await?;
     let ids = booked(
-        state
-            .store
-            .book(
-                NewBooking {
-                    therapist,
-                    client: &client.user.id,
-                    session_type: &t.id,
-                    occurrences: &occurrences,
-                    free_cancel_hours: i64::from(policy.free_until_hours),
-                    party: Party::Client.as_str(),
-                    actor: &client.user.id,
-                },
-                |busy| verify(&s.availability, &kind, &starts, now, busy),
-            )
-            .await,
+        schedule::book(
+            &mut tx,
+            NewBooking {
+                therapist,
+                client: &client.user.id,
+                session_type: &t.id,
+                occurrences: &occurrences,
+                free_cancel_hours: i64::from(policy.free_until_hours),
+                party: Party::Client.as_str(),
+                actor: &client.user.id,
+            },
+            |busy| verify(&s.availability, &kind, &starts, now, busy),
+        )
+        .await,
     )?;
     if let Some(first) = ids.first() {
-        if let Some(a) = state.store.appointment(first).await? {
-            mail::appointment_booked(state, &a, ids.len()).await?;
+        if let Some(a) = schedule::appointment_in(&mut tx, first).await? {
+            mail::appointment_booked(state, &mut tx, &a, ids.len()).await?;
         }
     }
+    tx.commit().await?;
+    state.mail_wakeup.notify_one();
     Ok(ids)
 }
 
@@ -124,42 +127,55 @@ pub async fn reschedule(
         .ok_or(AppError::NotFound)?;
     let kind = kind_of(t);
     let starts = [to];
+    let mut tx = state.store.begin_write().await?;
     booked(
-        state
-            .store
-            .reschedule(
-                id,
-                Occurrence::of(&kind, to),
-                party.as_str(),
-                &actor.user.id,
-                |busy| verify(&s.availability, &kind, &starts, now, busy),
-            )
-            .await,
+        schedule::reschedule(
+            &mut tx,
+            id,
+            Occurrence::of(&kind, to),
+            party.as_str(),
+            &actor.user.id,
+            |busy| verify(&s.availability, &kind, &starts, now, busy),
+        )
+        .await,
     )?;
-    if let Some(moved) = state.store.appointment(id).await? {
-        mail::appointment_moved(state, &moved, party, from_millis(a.starts_at)).await?;
+    if let Some(moved) = schedule::appointment_in(&mut tx, id).await? {
+        mail::appointment_moved(state, &mut tx, &moved, party, from_millis(a.starts_at)).await?;
     }
+    tx.commit().await?;
+    state.mail_wakeup.notify_one();
     Ok(())
 }
 
 /// Cancels a booked session; returns whether the cancellation was late.
 pub async fn cancel(state: &AppState, actor: &Actor, id: &str) -> AppResult<bool> {
+    cancel_as(state, actor, id, false).await
+}
+
+/// Cancels a client's booked session because they are erasing their account: it is not
+/// their late cancellation (they are leaving, not missing a session), and only the
+/// therapist is told (the client's address is about to be erased).
+pub async fn cancel_for_erasure(state: &AppState, client: &Actor, id: &str) -> AppResult<()> {
+    cancel_as(state, client, id, true).await.map(|_| ())
+}
+
+async fn cancel_as(state: &AppState, actor: &Actor, id: &str, erasure: bool) -> AppResult<bool> {
     let (a, party) = appointment_for(state, actor, id).await?;
     still_booked(&a)?;
     if from_millis(a.ends_at) <= Utc::now() {
         return Err(AppError::Refused("This session has already ended.".into()));
     }
-    let late = policy_of(&a).is_late(Utc::now(), from_millis(a.starts_at));
-    if !state
-        .store
-        .cancel_appointment(id, party.as_str(), &actor.user.id, late)
-        .await?
-    {
+    let late = !erasure && policy_of(&a).is_late(Utc::now(), from_millis(a.starts_at));
+    let mut tx = state.store.begin_write().await?;
+    if !schedule::cancel(&mut tx, id, party.as_str(), &actor.user.id, late).await? {
         return Err(AppError::Refused(
             "This session is no longer booked.".into(),
         ));
     }
-    mail::appointment_cancelled(state, &a, party, late).await?;
+    let spare = erasure.then_some(&actor.user.id);
+    mail::appointment_cancelled(state, &mut tx, &a, party, late, spare).await?;
+    tx.commit().await?;
+    state.mail_wakeup.notify_one();
     Ok(late)
 }
 

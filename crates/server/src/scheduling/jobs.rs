@@ -48,9 +48,10 @@ pub async fn send_reminders(state: &AppState, now: DateTime<Utc>) -> AppResult<u
             .awaiting_reminder(to_millis(now), until, minutes)
             .await?
         {
-            if !state
-                .store
-                .claim_reminder(&a.id, a.starts_at, minutes)
+            // The claim and the mail are one transaction: a crash between them loses
+            // neither, and never sends twice.
+            let mut tx = state.store.begin_write().await?;
+            if !rapport_store::schedule::claim_reminder(&mut tx, &a.id, a.starts_at, minutes)
                 .await?
             {
                 continue;
@@ -61,10 +62,14 @@ pub async fn send_reminders(state: &AppState, now: DateTime<Utc>) -> AppResult<u
             // A live appointment was last changed by its booking or its latest move.
             let due_at = a.starts_at - minutes * 60_000;
             if !nearer_due && a.updated_at <= due_at {
-                mail::appointment_reminder(state, &a).await?;
+                mail::appointment_reminder(state, &mut tx, &a).await?;
                 sent += 1;
             }
+            tx.commit().await?;
         }
+    }
+    if sent > 0 {
+        state.mail_wakeup.notify_one();
     }
     Ok(sent)
 }

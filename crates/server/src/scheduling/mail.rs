@@ -3,13 +3,14 @@
 
 use super::appointments::{join_link, policy_of};
 use crate::platform::error::AppResult;
-use crate::platform::mail::queue;
+use crate::platform::mail::queue_in;
 use crate::platform::state::AppState;
 use rapport_store::users::User;
+use rapport_store::Tx;
 
 /// The two people of an appointment, each with the other's name and their own zone.
 async fn parties(
-    state: &AppState,
+    tx: &mut Tx,
     a: &rapport_store::schedule::Appointment,
 ) -> AppResult<Vec<(User, String)>> {
     let mut out = Vec::new();
@@ -17,7 +18,9 @@ async fn parties(
         (&a.client_id, &a.therapist_name),
         (&a.therapist_id, &a.client_name),
     ] {
-        if let Some(u) = state.store.user(&rapport_core::UserId(id.clone())).await? {
+        if let Some(u) =
+            rapport_store::users::user_in(tx, &rapport_core::UserId(id.clone())).await?
+        {
             if u.erased_at.is_none() {
                 out.push((u, other.clone()));
             }
@@ -33,12 +36,13 @@ fn when(u: &User, ms: i64) -> String {
 /// Sent to both sides when a session (or a weekly series) is booked.
 pub async fn appointment_booked(
     state: &AppState,
+    tx: &mut Tx,
     a: &rapport_store::schedule::Appointment,
     weeks: usize,
 ) -> AppResult<()> {
     let link = join_link(state, &a.id);
     let policy = policy_of(a).text();
-    for (u, other) in parties(state, a).await? {
+    for (u, other) in parties(tx, a).await? {
         let series = if weeks > 1 {
             format!(" It is the first of {weeks} weekly sessions at this time.")
         } else {
@@ -50,7 +54,7 @@ pub async fn appointment_booked(
             name = u.display_name,
             at = when(&u, a.starts_at),
         );
-        queue(state, &u.email, "Therapy session booked", body).await?;
+        queue_in(state, tx, &u.email, "Therapy session booked", body).await?;
     }
     Ok(())
 }
@@ -58,12 +62,13 @@ pub async fn appointment_booked(
 /// Sent to both sides when a session is moved (so each has the new time in writing).
 pub async fn appointment_moved(
     state: &AppState,
+    tx: &mut Tx,
     a: &rapport_store::schedule::Appointment,
     by: rapport_core::schedule::Party,
     from: chrono::DateTime<chrono::Utc>,
 ) -> AppResult<()> {
     let link = join_link(state, &a.id);
-    for (u, other) in parties(state, a).await? {
+    for (u, other) in parties(tx, a).await? {
         let body = format!(
             "Hello {name},\n\nYour therapy session with {other} has moved from {old} to {new} ({who}).\n\nDetails: {link}",
             name = u.display_name,
@@ -74,7 +79,7 @@ pub async fn appointment_moved(
                 rapport_core::schedule::Party::Therapist => "moved by the therapist",
             },
         );
-        queue(state, &u.email, "Therapy session moved", body).await?;
+        queue_in(state, tx, &u.email, "Therapy session moved", body).await?;
     }
     Ok(())
 }
@@ -82,25 +87,42 @@ pub async fn appointment_moved(
 /// Sent to both sides when a session is cancelled.
 pub async fn appointment_cancelled(
     state: &AppState,
+    tx: &mut Tx,
     a: &rapport_store::schedule::Appointment,
     by: rapport_core::schedule::Party,
     late: bool,
+    spare: Option<&rapport_core::UserId>,
 ) -> AppResult<()> {
-    for (u, other) in parties(state, a).await? {
+    for (u, other) in parties(tx, a).await? {
+        if spare == Some(&u.id) {
+            continue;
+        }
         let late_note = if late {
             " The cancellation came after the free-cancellation deadline, so it is recorded as late."
         } else {
             ""
         };
+        // Only the client books; the therapist is pointed at their calendar instead.
+        let next = if u.id.as_str() == a.client_id {
+            format!(
+                "You can book another time from the therapist's profile: {}",
+                state
+                    .config
+                    .link(&format!("/therapists/{}", a.therapist_id))
+            )
+        } else {
+            format!(
+                "Your calendar: {}",
+                state.config.link("/therapist/calendar")
+            )
+        };
         let body = format!(
-            "Hello {name},\n\nThe therapy session with {other} on {at} was cancelled by the {who}.{late_note}\n\n\
-             You can book another time from the therapist's profile: {link}",
+            "Hello {name},\n\nThe therapy session with {other} on {at} was cancelled by the {who}.{late_note}\n\n{next}",
             name = u.display_name,
             at = when(&u, a.starts_at),
             who = by.as_str(),
-            link = state.config.link(&format!("/therapists/{}", a.therapist_id)),
         );
-        queue(state, &u.email, "Therapy session cancelled", body).await?;
+        queue_in(state, tx, &u.email, "Therapy session cancelled", body).await?;
     }
     Ok(())
 }
@@ -108,17 +130,18 @@ pub async fn appointment_cancelled(
 /// A reminder to both sides before a session.
 pub async fn appointment_reminder(
     state: &AppState,
+    tx: &mut Tx,
     a: &rapport_store::schedule::Appointment,
 ) -> AppResult<()> {
     let link = join_link(state, &a.id);
-    for (u, other) in parties(state, a).await? {
+    for (u, other) in parties(tx, a).await? {
         let body = format!(
             "Hello {name},\n\nA reminder: your therapy session with {other} is at {at}.\n\n\
              Join here when it is time (from 15 minutes before): {link}",
             name = u.display_name,
             at = when(&u, a.starts_at),
         );
-        queue(state, &u.email, "Reminder: therapy session", body).await?;
+        queue_in(state, tx, &u.email, "Reminder: therapy session", body).await?;
     }
     Ok(())
 }

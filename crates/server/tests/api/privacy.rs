@@ -360,16 +360,114 @@ fn note<'a>(client: &'a rapport_store::users::User, care: &'a str) -> Locator<'a
 /// The fields of every object in the JSON export, by where it sits. The export is the
 /// client's record of their data: its shape changes only on purpose, with a new `format`.
 const EXPORT_SHAPE: &[(&str, &[&str])] = &[
-    ("", &["access_log", "account", "api_tokens", "appointments", "consents", "exported_at", "format", "security_events", "signed_in_devices"]),
-    ("account", &["created_at", "display_name", "email", "email_verified", "id", "mfa_enabled", "pronouns", "role", "time_zone"]),
-    ("signed_in_devices[]", &["created_at", "expires_at", "id", "last_seen_at", "level", "user_agent"]),
-    ("api_tokens[]", &["created_at", "id", "last_used_at", "name"]),
-    ("security_events[]", &["at", "id", "ip", "kind", "request_id"]),
-    ("consents[]", &["document", "id", "signed_at", "text_sha256", "typed_name", "version", "withdrawn_at"]),
-    ("access_log[]", &["action", "at", "emergency", "purpose", "record_kind", "request_id", "role", "sentence", "seq", "who"]),
+    (
+        "",
+        &[
+            "access_log",
+            "account",
+            "api_tokens",
+            "appointments",
+            "consents",
+            "exported_at",
+            "format",
+            "security_events",
+            "signed_in_devices",
+        ],
+    ),
+    (
+        "account",
+        &[
+            "created_at",
+            "display_name",
+            "email",
+            "email_verified",
+            "id",
+            "mfa_enabled",
+            "pronouns",
+            "role",
+            "time_zone",
+        ],
+    ),
+    (
+        "signed_in_devices[]",
+        &[
+            "created_at",
+            "expires_at",
+            "id",
+            "last_seen_at",
+            "level",
+            "user_agent",
+        ],
+    ),
+    (
+        "api_tokens[]",
+        &["created_at", "id", "last_used_at", "name"],
+    ),
+    (
+        "security_events[]",
+        &["at", "id", "ip", "kind", "request_id"],
+    ),
+    (
+        "consents[]",
+        &[
+            "document",
+            "id",
+            "signed_at",
+            "text_sha256",
+            "typed_name",
+            "version",
+            "withdrawn_at",
+        ],
+    ),
+    (
+        "access_log[]",
+        &[
+            "action",
+            "at",
+            "emergency",
+            "purpose",
+            "record_kind",
+            "request_id",
+            "role",
+            "sentence",
+            "seq",
+            "who",
+        ],
+    ),
     ("appointments[]", &["appointment", "history"]),
-    ("appointments[].appointment", &["cancelled_by", "cancelled_late", "client_id", "client_name", "ends_at", "id", "label", "no_show_client", "no_show_therapist", "policy", "series_id", "session_type", "starts_at", "status", "therapist_id", "therapist_name"]),
-    ("appointments[].history[]", &["at", "kind", "late", "party", "previous_starts_at", "seq", "starts_at"]),
+    (
+        "appointments[].appointment",
+        &[
+            "cancelled_by",
+            "cancelled_late",
+            "client_id",
+            "client_name",
+            "ends_at",
+            "id",
+            "label",
+            "no_show_client",
+            "no_show_therapist",
+            "policy",
+            "series_id",
+            "session_type",
+            "starts_at",
+            "status",
+            "therapist_id",
+            "therapist_name",
+        ],
+    ),
+    (
+        "appointments[].history[]",
+        &[
+            "at",
+            "kind",
+            "late",
+            "party",
+            "previous_starts_at",
+            "seq",
+            "starts_at",
+        ],
+    ),
 ];
 
 fn keys_at<'a>(v: &'a serde_json::Value, path: &str) -> Vec<&'a serde_json::Value> {
@@ -399,8 +497,21 @@ async fn the_json_export_has_its_own_stable_shape() {
     let app = spawn_app().await;
     let (lee, kind) = bookable_therapist(&app, "lee@example.org", 0).await;
     let ana = ready_client(&app, "ana@example.org").await;
-    appointment_at(&app, &lee, &ana, &kind, rapport_store::now_ms() + 86_400_000).await;
-    let care = app.state.store.care_between(&ana.id, &lee.id).await.unwrap().unwrap();
+    appointment_at(
+        &app,
+        &lee,
+        &ana,
+        &kind,
+        rapport_store::now_ms() + 86_400_000,
+    )
+    .await;
+    let care = app
+        .state
+        .store
+        .care_between(&ana.id, &lee.id)
+        .await
+        .unwrap()
+        .unwrap();
     let ctx = app.actor(&lee).await.access(Purpose::Treatment, "req-x");
     let mut tx = app.state.store.begin_write().await.unwrap();
     let at = Locator {
@@ -414,8 +525,12 @@ async fn the_json_export_has_its_own_stable_shape() {
     app.state.vault.seal(&mut tx, &ctx, &at, "x").await.unwrap();
     tx.commit().await.unwrap();
     let mut c = app.session_client(&ana, SessionLevel::Password).await;
-    c.json(Method::POST, "/api/v1/me/tokens", Some(serde_json::json!({"name": "laptop"})))
-        .await;
+    c.json(
+        Method::POST,
+        "/api/v1/me/tokens",
+        Some(serde_json::json!({"name": "laptop"})),
+    )
+    .await;
     let j = c.get("/api/v1/me/export").await.json();
     assert_eq!(j["format"], "rapport-export/1");
     for (path, want) in EXPORT_SHAPE {

@@ -7,6 +7,37 @@ use crate::{now_ms, Result, Store, StoreError};
 use rapport_core::UserId;
 use sqlx::Row;
 
+/// An appointment, read inside the caller's transaction.
+pub async fn appointment_in(conn: &mut crate::Conn, id: &str) -> Result<Option<Appointment>> {
+    let row: Option<AppointmentRow> =
+        sqlx::query_as(&format!("{APPOINTMENT_SELECT} WHERE a.id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(row.map(Appointment::from))
+}
+
+/// Claims the reminder of (session, start, offset) inside the caller's transaction; false
+/// if it was claimed before (by this server or another).
+pub async fn claim_reminder(
+    conn: &mut crate::Conn,
+    id: &str,
+    starts_at: i64,
+    offset_minutes: i64,
+) -> Result<bool> {
+    let done = sqlx::query(
+        "INSERT INTO reminders_sent (appointment_id, starts_at, offset_minutes, sent_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(id)
+    .bind(starts_at)
+    .bind(offset_minutes)
+    .bind(now_ms())
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected() > 0)
+}
+
 impl Store {
     pub async fn appointment(&self, id: &str) -> Result<Option<Appointment>> {
         let row: Option<AppointmentRow> =
@@ -195,17 +226,8 @@ impl Store {
         starts_at: i64,
         offset_minutes: i64,
     ) -> Result<bool> {
-        let done = sqlx::query(
-            "INSERT INTO reminders_sent (appointment_id, starts_at, offset_minutes, sent_at) VALUES ($1, $2, $3, $4) \
-             ON CONFLICT DO NOTHING",
-        )
-        .bind(id)
-        .bind(starts_at)
-        .bind(offset_minutes)
-        .bind(now_ms())
-        .execute(self.pool())
-        .await?;
-        Ok(done.rows_affected() > 0)
+        let mut conn = self.pool().acquire().await?;
+        claim_reminder(&mut conn, id, starts_at, offset_minutes).await
     }
 
     /// The facts reliability is computed from: the therapist's appointments that started

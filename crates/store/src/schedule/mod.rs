@@ -7,6 +7,9 @@ mod appointments;
 mod availability;
 mod booking;
 
+pub use appointments::{appointment_in, claim_reminder};
+pub use booking::{book, cancel, reschedule};
+
 use rapport_core::time::to_millis;
 use rapport_core::UserId;
 
