@@ -102,9 +102,96 @@ impl Store {
         })
     }
 
+    /// Starts a login (or second-factor) attempt as one atomic step: unless the account or
+    /// the address is over its limit of failures within `window_ms`, an attempt is
+    /// recorded *as a failure* before any password is checked, and its id returned; the
+    /// caller then settles it with [`Store::settle_login_attempt`]. Concurrent attempts take
+    /// turns on the account's and the address's guard rows, so 40 parallel guesses get
+    /// exactly the limit, not more. `None`: locked.
+    pub async fn begin_login_attempt(
+        &self,
+        email_hash: &str,
+        ip: &str,
+        window_ms: i64,
+        account_limit: i64,
+        address_limit: i64,
+    ) -> Result<Option<String>> {
+        let now = now_ms();
+        let since = now - window_ms;
+        let mut tx = self.begin_write().await?;
+        for key in [format!("account:{email_hash}"), format!("address:{ip}")] {
+            sqlx::query(
+                "INSERT INTO login_guards (key, touched) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET touched = excluded.touched",
+            )
+            .bind(&key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (for_account,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM login_attempts WHERE email_hash = $1 AND at > $2 AND succeeded = 0 \
+             AND at > COALESCE((SELECT MAX(at) FROM login_attempts WHERE email_hash = $1 AND succeeded = 1), 0)",
+        )
+        .bind(email_hash)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        let (for_address,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM login_attempts WHERE ip = $1 AND at > $2 AND succeeded = 0",
+        )
+        .bind(ip)
+        .bind(since)
+        .fetch_one(&mut *tx)
+        .await?;
+        if for_account >= account_limit || for_address >= address_limit {
+            return Ok(None);
+        }
+        let id = new_id();
+        sqlx::query(
+            "INSERT INTO login_attempts (id, email_hash, ip, at, succeeded) VALUES ($1, $2, $3, $4, 0)",
+        )
+        .bind(&id)
+        .bind(email_hash)
+        .bind(ip)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(Some(id))
+    }
+
+    /// Settles an attempt begun with [`Store::begin_login_attempt`]: `Some(true)` a
+    /// success (which resets the account's count), `Some(false)` a failure (as recorded),
+    /// `None` neither (a right password still owing its second factor: it neither counts
+    /// against the account nor resets it).
+    pub async fn settle_login_attempt(&self, id: &str, outcome: Option<bool>) -> Result<()> {
+        match outcome {
+            Some(false) => {}
+            Some(true) => {
+                sqlx::query("UPDATE login_attempts SET succeeded = 1, at = $2 WHERE id = $1")
+                    .bind(id)
+                    .bind(now_ms())
+                    .execute(self.pool())
+                    .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM login_attempts WHERE id = $1")
+                    .bind(id)
+                    .execute(self.pool())
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+
     /// Forgets attempts older than `older_than_ms`; the ledger only needs a short memory.
     pub async fn prune_login_attempts(&self, older_than_ms: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+            .bind(now_ms() - older_than_ms)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM login_guards WHERE touched < $1")
             .bind(now_ms() - older_than_ms)
             .execute(self.pool())
             .await?;

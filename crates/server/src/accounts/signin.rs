@@ -36,10 +36,10 @@ pub async fn log_in(
     meta: &RequestMeta,
 ) -> AppResult<NewLogin> {
     let key = throttle::account_key(email);
-    if throttle::is_locked(state, &key, &meta.ip).await? {
+    let Some(attempt) = throttle::begin(state, &key, &meta.ip).await? else {
         record(state, None, "login_throttled", meta).await;
         return Err(AppError::TooManyRequests(throttle::LOCKED_MESSAGE.into()));
-    }
+    };
     let creds = match Email::parse(email) {
         Ok(e) => state.store.credentials_by_email(&e).await?,
         Err(_) => None,
@@ -52,9 +52,8 @@ pub async fn log_in(
     // A right password with a second factor still to come is not yet a success: recording
     // one would reset the failure count that also limits guesses at the code.
     let awaiting_code = ok && creds.as_ref().is_some_and(|c| c.user.mfa_enabled());
-    if !awaiting_code {
-        state.store.record_login_attempt(&key, &meta.ip, ok).await?;
-    }
+    let outcome = if awaiting_code { None } else { Some(ok) };
+    state.store.settle_login_attempt(&attempt, outcome).await?;
     let creds = match creds {
         Some(c) if ok => c,
         other => {
@@ -110,12 +109,12 @@ pub async fn complete_mfa(
 ) -> AppResult<String> {
     let session = actor.session().ok_or(AppError::Unauthenticated)?;
     let key = throttle::account_key(&actor.user.email);
-    if throttle::is_locked(state, &key, &meta.ip).await? {
+    let Some(attempt) = throttle::begin(state, &key, &meta.ip).await? else {
         record(state, Some(&actor.user), "mfa_throttled", meta).await;
         return Err(AppError::TooManyRequests(throttle::LOCKED_MESSAGE.into()));
-    }
+    };
     let ok = second_factor_ok(state, &actor.user, code).await?;
-    state.store.record_login_attempt(&key, &meta.ip, ok).await?;
+    state.store.settle_login_attempt(&attempt, Some(ok)).await?;
     if !ok {
         record(state, Some(&actor.user), "mfa_failed", meta).await;
         return Err(AppError::Invalid(Invalid::new(

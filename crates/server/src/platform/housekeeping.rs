@@ -33,6 +33,10 @@ pub async fn run(
         if let Err(e) = state.store.optimize().await {
             tracing::error!(error = %e, "could not refresh query statistics");
         }
+        // The sign-in ledger only needs to remember the throttling window; keep a day.
+        if let Err(e) = state.store.prune_login_attempts(24 * 3600 * 1000).await {
+            tracing::error!(error = %e, "could not prune old sign-in attempts");
+        }
         for job in &jobs {
             if let Err(e) = (job.run)(&state).await {
                 tracing::error!(job = job.name, error = %e, "housekeeping job failed");

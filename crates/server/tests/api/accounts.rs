@@ -901,3 +901,53 @@ async fn the_csrf_token_changes_with_the_session() {
     c.post_form("/logout", &[]).await;
     assert_ne!(c.csrf().unwrap(), signed_in);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn forty_parallel_wrong_passwords_get_exactly_the_limit_checked() {
+    let app = spawn_app().await;
+    app.user("ana@example.org", Role::Client).await;
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(40));
+    let mut tasks = Vec::new();
+    for _ in 0..40 {
+        let mut c = app.client();
+        let barrier = barrier.clone();
+        tasks.push(tokio::spawn(async move {
+            c.get("/healthz").await;
+            barrier.wait().await;
+            c.json(
+                Method::POST,
+                "/api/v1/session",
+                Some(json!({"email": "ana@example.org", "password": "wrong horse battery"})),
+            )
+            .await
+            .status
+        }));
+    }
+    let mut checked = 0;
+    let mut refused = 0;
+    for t in tasks {
+        match t.await.unwrap() {
+            StatusCode::UNAUTHORIZED => checked += 1,
+            StatusCode::TOO_MANY_REQUESTS => refused += 1,
+            other => panic!("unexpected {other}"),
+        }
+    }
+    assert_eq!(
+        (checked, refused),
+        (
+            rapport_server::platform::auth::throttle::ACCOUNT_LIMIT as usize,
+            35
+        ),
+        "the limit holds under concurrency"
+    );
+    // Even the right password is refused now, until the window passes.
+    let mut c = app.client();
+    let res = c
+        .json(
+            Method::POST,
+            "/api/v1/session",
+            Some(json!({"email": "ana@example.org", "password": STRONG})),
+        )
+        .await;
+    assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
+}

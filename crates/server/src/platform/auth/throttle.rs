@@ -18,10 +18,12 @@ pub fn account_key(email: &str) -> String {
     rapport_store::token_hash(&format!("login:{}", email.trim().to_lowercase()))
 }
 
-pub async fn is_locked(state: &AppState, account: &str, ip: &str) -> Result<bool> {
-    let c = state
+/// Begins an attempt if the account and the address are under their limits (the attempt
+/// counts as a failure until settled); `None` when locked. Checking the limit and counting
+/// the attempt are one step, so concurrent guesses cannot slip past the limit.
+pub async fn begin(state: &AppState, account: &str, ip: &str) -> Result<Option<String>> {
+    state
         .store
-        .recent_login_failures(account, ip, WINDOW_MS)
-        .await?;
-    Ok(c.for_account >= ACCOUNT_LIMIT || c.for_address >= ADDRESS_LIMIT)
+        .begin_login_attempt(account, ip, WINDOW_MS, ACCOUNT_LIMIT, ADDRESS_LIMIT)
+        .await
 }
