@@ -185,9 +185,63 @@ impl Store {
         Ok(())
     }
 
+    /// Takes one unit of the budget for a mail anyone may cause without signing in: true
+    /// (and counted) unless the recipient has had `per_target` such mails, or the client
+    /// address has caused `per_address`, within `window_ms`. Check and count are one step.
+    pub async fn take_mail_budget(
+        &self,
+        target_hash: &str,
+        ip: &str,
+        window_ms: i64,
+        per_target: i64,
+        per_address: i64,
+    ) -> Result<bool> {
+        let now = now_ms();
+        let since = now - window_ms;
+        let mut tx = self.begin_write().await?;
+        for key in [format!("mail-to:{target_hash}"), format!("mail-from:{ip}")] {
+            sqlx::query(
+                "INSERT INTO login_guards (key, touched) VALUES ($1, $2) \
+                 ON CONFLICT (key) DO UPDATE SET touched = excluded.touched",
+            )
+            .bind(&key)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let (to_target,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM mail_sends WHERE target_hash = $1 AND at > $2")
+                .bind(target_hash)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await?;
+        let (from_address,): (i64,) =
+            sqlx::query_as("SELECT COUNT(*) FROM mail_sends WHERE ip = $1 AND at > $2")
+                .bind(ip)
+                .bind(since)
+                .fetch_one(&mut *tx)
+                .await?;
+        if to_target >= per_target || from_address >= per_address {
+            return Ok(false);
+        }
+        sqlx::query("INSERT INTO mail_sends (id, target_hash, ip, at) VALUES ($1, $2, $3, $4)")
+            .bind(new_id())
+            .bind(target_hash)
+            .bind(ip)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
     /// Forgets attempts older than `older_than_ms`; the ledger only needs a short memory.
     pub async fn prune_login_attempts(&self, older_than_ms: i64) -> Result<u64> {
         let done = sqlx::query("DELETE FROM login_attempts WHERE at < $1")
+            .bind(now_ms() - older_than_ms)
+            .execute(self.pool())
+            .await?;
+        sqlx::query("DELETE FROM mail_sends WHERE at < $1")
             .bind(now_ms() - older_than_ms)
             .execute(self.pool())
             .await?;

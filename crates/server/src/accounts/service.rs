@@ -3,7 +3,7 @@
 //! verification in `mfa`.
 
 use super::mail;
-use crate::platform::auth::{password, secrets, Actor};
+use crate::platform::auth::{password, secrets, throttle, Actor};
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::meta::RequestMeta;
 use crate::platform::state::AppState;
@@ -93,17 +93,25 @@ pub async fn sign_up(state: &AppState, input: SignUp, meta: &RequestMeta) -> App
             email_verified: false,
         })
         .await;
+    let may_mail = throttle::may_mail(state, email.as_str(), &meta.ip).await?;
     match created {
         Ok(user) => {
-            send_verification(state, &user).await?;
+            if may_mail {
+                send_verification(state, &user).await?;
+            }
             record(state, Some(&user), "signup", meta).await;
         }
         Err(StoreError::Conflict(_)) => {
             let existing = state.store.user_by_email(&email).await?;
-            mail::account_exists(state, &email, existing.as_ref()).await?;
+            if may_mail {
+                mail::account_exists(state, &email, existing.as_ref()).await?;
+            }
             record(state, existing.as_ref(), "signup_existing_email", meta).await;
         }
         Err(e) => return Err(e.into()),
+    }
+    if !may_mail {
+        record(state, None, "mail_rate_limited", meta).await;
     }
     Ok(())
 }
@@ -185,9 +193,25 @@ pub async fn change_password(
     Ok(new_token)
 }
 
-/// Mails a reset link if the address has an account; says the same either way.
+/// How long a reset request takes to answer, whatever happened: the same for an address
+/// with an account and one without, so the timing tells nothing either.
+pub const RESET_ANSWER_MS: u64 = 250;
+
+/// Mails a reset link if the address has an account; says the same either way, after the
+/// same time.
 pub async fn request_reset(state: &AppState, email: &str, meta: &RequestMeta) -> AppResult<()> {
+    let answer_at = tokio::time::Instant::now() + std::time::Duration::from_millis(RESET_ANSWER_MS);
+    let outcome = reset_work(state, email, meta).await;
+    tokio::time::sleep_until(answer_at).await;
+    outcome
+}
+
+async fn reset_work(state: &AppState, email: &str, meta: &RequestMeta) -> AppResult<()> {
     let email = Email::parse(email)?;
+    if !throttle::may_mail(state, email.as_str(), &meta.ip).await? {
+        record(state, None, "mail_rate_limited", meta).await;
+        return Ok(());
+    }
     let Some(user) = state.store.user_by_email(&email).await? else {
         record(state, None, "password_reset_unknown_email", meta).await;
         return Ok(());

@@ -63,7 +63,10 @@ pub async fn log_in(
     };
     let user = creds.user;
     if user.email_verified_at.is_none() {
-        send_verification(state, &user).await?;
+        // A new link, unless this address has had its share of mails this hour.
+        if throttle::may_mail(state, &user.email, &meta.ip).await? {
+            send_verification(state, &user).await?;
+        }
         record(state, Some(&user), "login_unverified", meta).await;
         return Err(AppError::Refused(
             "Please confirm your e-mail address first. We have sent you a new link.".into(),

@@ -951,3 +951,96 @@ async fn forty_parallel_wrong_passwords_get_exactly_the_limit_checked() {
         .await;
     assert_eq!(res.status, StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn anonymous_requests_cannot_flood_a_mailbox_or_time_an_address() {
+    let app = spawn_app().await;
+    app.user("ana@example.org", Role::Client).await;
+    // Sign-up and reset for an address that has an account, many times from one address.
+    for i in 0..12 {
+        let mut c = app.client();
+        let res = c
+            .json(
+                Method::POST,
+                "/api/v1/accounts",
+                Some(json!({"email": "ana@example.org", "password": STRONG, "display_name": format!("Ana {i}"), "time_zone": "UTC"})),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::ACCEPTED, "the answer never changes");
+        let res = c
+            .json(
+                Method::POST,
+                "/api/v1/password-reset",
+                Some(json!({"email": "ana@example.org"})),
+            )
+            .await;
+        assert_eq!(res.status, StatusCode::ACCEPTED);
+    }
+    let mails = app.mails_to("ana@example.org").await;
+    assert_eq!(
+        mails.len(),
+        rapport_server::platform::auth::throttle::MAILS_PER_RECIPIENT as usize,
+        "24 requests, and only the recipient's share of mails went out"
+    );
+    // One client address cannot spread the same flood over many recipients either.
+    for i in 0..30 {
+        let mut c = app.client();
+        c.ip = [10, 0, 0, 7];
+        let email = format!("someone{i}@example.org");
+        c.json(
+            Method::POST,
+            "/api/v1/password-reset",
+            Some(json!({"email": email})),
+        )
+        .await;
+    }
+    let budget = app
+        .state
+        .store
+        .raw_i64("SELECT COUNT(*) FROM mail_sends WHERE ip = '10.0.0.7'", &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        budget,
+        rapport_server::platform::auth::throttle::MAILS_PER_ADDRESS
+    );
+
+    // A reset takes the same time whether or not the address has an account.
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    for i in 0..3 {
+        let mut c = app.client();
+        c.ip = [10, 0, 1, i];
+        let t = std::time::Instant::now();
+        c.json(
+            Method::POST,
+            "/api/v1/password-reset",
+            Some(json!({"email": format!("fresh{i}@example.org")})),
+        )
+        .await;
+        unknown.push(t.elapsed().as_millis() as i64);
+        let fresh = app
+            .user(&format!("known{i}@example.org"), Role::Client)
+            .await;
+        let t = std::time::Instant::now();
+        c.json(
+            Method::POST,
+            "/api/v1/password-reset",
+            Some(json!({"email": fresh.email})),
+        )
+        .await;
+        known.push(t.elapsed().as_millis() as i64);
+    }
+    let floor = rapport_server::accounts::service::RESET_ANSWER_MS as i64;
+    for ms in known.iter().chain(&unknown) {
+        assert!(
+            *ms >= floor,
+            "every answer waits for the fixed time: {known:?} {unknown:?}"
+        );
+    }
+    let (k, u) = (
+        known.iter().sum::<i64>() / 3,
+        unknown.iter().sum::<i64>() / 3,
+    );
+    assert!((k - u).abs() < 60, "known {k} ms, unknown {u} ms");
+}

@@ -27,3 +27,26 @@ pub async fn begin(state: &AppState, account: &str, ip: &str) -> Result<Option<S
         .begin_login_attempt(account, ip, WINDOW_MS, ACCOUNT_LIMIT, ADDRESS_LIMIT)
         .await
 }
+
+/// Mails anyone may cause without signing in, per recipient within the window.
+pub const MAILS_PER_RECIPIENT: i64 = 3;
+/// The same, per client address (one sender, many recipients).
+pub const MAILS_PER_ADDRESS: i64 = 20;
+pub const MAIL_WINDOW_MS: i64 = 60 * 60 * 1000;
+
+/// Whether an anonymous request may cause a mail to `email` now (and counts it if so).
+/// Over the limit the caller answers as usual and sends nothing, so the answer reveals
+/// neither the limit nor whether the address has an account.
+pub async fn may_mail(state: &AppState, email: &str, ip: &str) -> Result<bool> {
+    let target = rapport_store::token_hash(&format!("mail:{}", email.trim().to_lowercase()));
+    state
+        .store
+        .take_mail_budget(
+            &target,
+            ip,
+            MAIL_WINDOW_MS,
+            MAILS_PER_RECIPIENT,
+            MAILS_PER_ADDRESS,
+        )
+        .await
+}
