@@ -28,7 +28,11 @@ pub struct LicenseInput {
 
 fn day(field: &'static str, s: &str) -> Result<NaiveDate, Invalid> {
     NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d")
-        .map_err(|_| Invalid::new(field, "Enter a date as YYYY-MM-DD."))
+        .ok()
+        // A license date outside these years is a typing mistake (and date arithmetic
+        // near the calendar's ends would overflow).
+        .filter(|d| (1900..=2200).contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| Invalid::new(field, "Enter a date as YYYY-MM-DD."))
 }
 
 pub async fn submit(state: &AppState, actor: &Actor, input: &LicenseInput) -> AppResult<License> {

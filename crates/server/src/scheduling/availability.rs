@@ -67,8 +67,15 @@ pub fn weekday(n: i64) -> Weekday {
     Weekday::try_from(n.clamp(0, 6) as u8).unwrap_or(Weekday::Mon)
 }
 
+/// The years scheduling accepts: anything outside is a typing mistake or an attack, and
+/// arithmetic near the ends of the calendar's range would overflow.
+const YEARS: std::ops::RangeInclusive<i32> = 1900..=2200;
+
+/// A date as forms and links write it (`2026-12-01`), within [`YEARS`].
 pub fn date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+    NaiveDate::parse_from_str(s, "%Y-%m-%d")
+        .ok()
+        .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
 }
 
 /// Loads a therapist's schedule (defaults if they never saved settings).
@@ -201,10 +208,13 @@ pub async fn check_licensed(
     Ok(())
 }
 
+/// An instant as the API writes it (RFC 3339), within the years scheduling accepts.
 pub fn parse_instant(field: &'static str, raw: &str) -> AppResult<DateTime<Utc>> {
     DateTime::parse_from_rfc3339(raw.trim())
         .map(|d| d.with_timezone(&Utc))
-        .map_err(|_| {
+        .ok()
+        .filter(|d| YEARS.contains(&chrono::Datelike::year(d)))
+        .ok_or_else(|| {
             Invalid::new(field, "Give a time like 2026-12-01T09:00:00Z (RFC 3339).").into()
         })
 }

@@ -319,3 +319,97 @@ async fn web_forms_survive_garbage() {
     assert!(res.body.contains("expired or was already used"));
     assert_eq!(app.state.store.count_users().await.unwrap(), 0);
 }
+
+#[tokio::test]
+async fn dates_at_the_ends_of_the_calendar_are_refused_not_a_crash() {
+    let app = spawn_app().await;
+    let (therapist, kind) = bookable_therapist(&app, "lee@example.org", 0).await;
+    app.enable_totp(&therapist).await;
+    let client = ready_client(&app, "ana@example.org").await;
+    let mut t = app.session_client(&therapist, SessionLevel::Mfa).await;
+    let mut c = app.session_client(&client, SessionLevel::Password).await;
+    for far in [
+        "+262142-12-31",
+        "-262143-01-01",
+        "262142-12-31",
+        "9999-12-31",
+    ] {
+        let week = t.get(&format!("/therapist/calendar?week={far}")).await;
+        assert_eq!(
+            week.status,
+            StatusCode::OK,
+            "a bad week shows the current one"
+        );
+        let book = c
+            .get(&format!(
+                "/therapists/{}/book?from={far}&session_type={kind}",
+                therapist.id
+            ))
+            .await;
+        assert_eq!(
+            book.status,
+            StatusCode::OK,
+            "a bad start day shows from today"
+        );
+        for form in [
+            "/therapist/schedule/overrides",
+            "/therapist/schedule/time-off",
+        ] {
+            let res = t
+                .post_form(
+                    form,
+                    &[
+                        ("day", far),
+                        ("from", far),
+                        ("to", far),
+                        ("start", "09:00"),
+                        ("end", "12:00"),
+                    ],
+                )
+                .await;
+            assert!(
+                res.status.is_client_error() || res.status.is_redirection(),
+                "{form} {far}: {}",
+                res.status
+            );
+            assert_ne!(res.status, StatusCode::INTERNAL_SERVER_ERROR);
+        }
+        let api = c
+            .json(
+                Method::GET,
+                &format!(
+                    "/api/v1/therapists/{}/availability?from={far}T00:00:00Z",
+                    therapist.id
+                ),
+                None,
+            )
+            .await;
+        assert_eq!(api.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", api.body);
+        let booked = c
+            .json(
+                Method::POST,
+                "/api/v1/appointments",
+                Some(json!({"therapist_id": therapist.id.as_str(), "session_type": kind, "starts_at": format!("{far}T09:00:00Z")})),
+            )
+            .await;
+        assert_eq!(
+            booked.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            booked.body
+        );
+        let license = t
+            .json(
+                Method::POST,
+                "/api/v1/me/licenses",
+                Some(json!({"license_type": "lpc", "number": "X1", "country": "US", "region": "TX", "issued_on": "2020-01-01", "expires_on": far})),
+            )
+            .await;
+        assert_eq!(
+            license.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            license.body
+        );
+    }
+}
