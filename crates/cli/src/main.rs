@@ -158,6 +158,14 @@ struct ServeArgs {
     /// start: minutes (`90m`), hours (`24h`) or days (`2d`).
     #[arg(long, env = "RAPPORT_REMINDERS", default_value = "24h,1h", value_parser = parse_reminders)]
     reminders: Reminders,
+    /// A file holding the token a metrics scraper must send (`Authorization: Bearer …`)
+    /// to read `/metrics` on the main address. Without it (or RAPPORT_METRICS_TOKEN),
+    /// `/metrics` is not served there at all.
+    #[arg(long, env = "RAPPORT_METRICS_TOKEN_FILE")]
+    metrics_token_file: Option<PathBuf>,
+    /// A separate address (on a private network) that serves `/metrics` without a token.
+    #[arg(long, env = "RAPPORT_METRICS_LISTEN")]
+    metrics_listen: Option<SocketAddr>,
     /// Log format: json (structured, one object per line) or text.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", default_value = "json")]
     log_format: logging::Format,
@@ -298,6 +306,19 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.trust_proxy = args.trust_proxy;
     config.reminders = args.reminders.0.clone();
     config.mail_from = args.mail_from.clone();
+    config.metrics_listen = args.metrics_listen;
+    config.metrics_token = match (
+        &args.metrics_token_file,
+        std::env::var("RAPPORT_METRICS_TOKEN"),
+    ) {
+        (Some(path), _) => {
+            let token = std::fs::read_to_string(path)
+                .with_context(|| format!("reading the metrics token from {}", path.display()))?;
+            Some(token.trim().to_string()).filter(|t| !t.is_empty())
+        }
+        (None, Ok(token)) if !token.trim().is_empty() => Some(token.trim().to_string()),
+        _ => None,
+    };
     config.client_sessions = SessionTimeouts {
         idle: Duration::from_secs(args.client_idle_minutes * 60),
         absolute: Duration::from_secs(args.client_max_hours * 3600),

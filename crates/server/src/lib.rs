@@ -32,6 +32,7 @@ use std::future::Future;
 use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 /// Every route with its access rule, feature by feature. The router is built only from
 /// this table, so a route cannot exist without a rule.
@@ -102,6 +103,7 @@ pub fn app(state: AppState) -> Router {
         .fallback(|| async { error::AppError::NotFound })
         .layer(
             ServiceBuilder::new()
+                .layer(from_fn_with_state(state.clone(), ops::distrust_request_id))
                 .layer(SetRequestIdLayer::x_request_id(ops::RequestIds::default()))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(from_fn_with_state(state.clone(), ops::observe))
@@ -114,6 +116,7 @@ pub fn app(state: AppState) -> Router {
                 .layer(from_fn_with_state(state.clone(), respond::render_errors))
                 .layer(from_fn_with_state(state.clone(), respond::refuse_oversized))
                 .layer(panic_layer)
+                .layer(RequestBodyTimeoutLayer::new(state.config.body_timeout))
                 .layer(DefaultBodyLimit::max(state.config.body_limit)),
         )
         .with_state(state)
@@ -129,13 +132,37 @@ pub async fn serve(
 ) -> anyhow::Result<()> {
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(platform::mail::run_worker(state.clone(), stop_rx.clone()));
-    let housekeeping = tokio::spawn(platform::housekeeping::run(state.clone(), jobs(), stop_rx));
-    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await?;
+    let housekeeping = tokio::spawn(platform::housekeeping::run(
+        state.clone(),
+        jobs(),
+        stop_rx.clone(),
+    ));
+    let header_timeout = state.config.header_timeout;
+    // `/metrics` without a token, on the operator's private address, if configured.
+    let private = match state.config.metrics_listen {
+        Some(addr) => {
+            let metrics = Router::new()
+                .route("/metrics", get(ops::private_metrics))
+                .with_state(state.clone());
+            let listener = tokio::net::TcpListener::bind(addr).await?;
+            let mut stop = stop_rx.clone();
+            Some(tokio::spawn(platform::serve::serve(
+                listener,
+                metrics,
+                header_timeout,
+                async move {
+                    let _ = stop.changed().await;
+                },
+            )))
+        }
+        None => None,
+    };
+    platform::serve::serve(listener, app(state), header_timeout, shutdown).await?;
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = housekeeping.await;
+    if let Some(private) = private {
+        let _ = private.await;
+    }
     Ok(())
 }

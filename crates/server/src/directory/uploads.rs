@@ -11,23 +11,49 @@ use rapport_vault::{Locator, Purpose, RecordKind};
 /// Photos are scaled to fit this square.
 pub const PHOTO_SIZE: u32 = 512;
 
-/// Decodes a JPEG or PNG, scales it down and re-encodes it as PNG.
-pub fn reencode_photo(bytes: &[u8]) -> AppResult<Vec<u8>> {
+/// The largest photo accepted, in pixels (about 24 megapixels: a phone photo fits; a
+/// decompression bomb does not). Decoding costs about 4 bytes a pixel.
+pub const MAX_PHOTO_PIXELS: u64 = 24_000_000;
+/// Photos decoded at once, per server: each may take ~100 MB while it is decoded.
+const DECODES_AT_ONCE: usize = 2;
+
+/// Decodes a JPEG or PNG, scales it down and re-encodes it as PNG — on the blocking
+/// pool, a few at a time, so a burst of large images cannot stall other requests or
+/// exhaust memory.
+pub async fn reencode_photo(bytes: Vec<u8>) -> AppResult<Vec<u8>> {
+    static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(DECODES_AT_ONCE);
+    let _turn = DECODING
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tokio::task::spawn_blocking(move || reencode_photo_now(&bytes))
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?
+}
+
+fn reencode_photo_now(bytes: &[u8]) -> AppResult<Vec<u8>> {
     let bad = || {
         AppError::Invalid(Invalid::new(
             "photo",
-            "Upload a JPEG or PNG photo under 5 MB.",
+            "Upload a JPEG or PNG photo under 5 MB and 24 megapixels.",
         ))
     };
     let format = image::guess_format(bytes).map_err(|_| bad())?;
     if !matches!(format, image::ImageFormat::Png | image::ImageFormat::Jpeg) {
         return Err(bad());
     }
+    // The header says how large the image is: refuse before decoding a pixel.
+    let (w, h) = image::ImageReader::with_format(std::io::Cursor::new(bytes), format)
+        .into_dimensions()
+        .map_err(|_| bad())?;
+    if u64::from(w) * u64::from(h) > MAX_PHOTO_PIXELS {
+        return Err(bad());
+    }
     let mut reader = image::ImageReader::with_format(std::io::Cursor::new(bytes), format);
     let mut limits = image::Limits::default();
     limits.max_image_width = Some(8000);
     limits.max_image_height = Some(8000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_alloc = Some(128 * 1024 * 1024);
     reader.limits(limits);
     let img = reader.decode().map_err(|_| bad())?;
     let small = img.thumbnail(PHOTO_SIZE, PHOTO_SIZE);

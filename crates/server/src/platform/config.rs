@@ -21,7 +21,7 @@ pub struct SessionTimeouts {
     pub absolute: Duration,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Config {
     /// The public URL people reach Rapport at; links in e-mails use it.
     pub base_url: url::Url,
@@ -45,6 +45,31 @@ pub struct Config {
     pub trust_proxy: bool,
     /// Minutes before a session at which reminders are e-mailed (default a day and an hour).
     pub reminders: Vec<u32>,
+    /// How long a client may take to send a request's headers, and its body.
+    pub header_timeout: Duration,
+    pub body_timeout: Duration,
+    /// The token a scraper must send for `/metrics` on the main listener; without one,
+    /// `/metrics` is only on `metrics_listen`.
+    pub metrics_token: Option<String>,
+    /// A separate address serving only `/metrics`, for a private network.
+    pub metrics_listen: Option<std::net::SocketAddr>,
+}
+
+/// Everything but the secrets (the SMTP URL may hold a password; the metrics token is one).
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("base_url", &self.base_url.as_str())
+            .field("data_dir", &self.data_dir)
+            .field("smtp", &self.smtp_url.as_ref().map(|_| "[configured]"))
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
+            .field("metrics_listen", &self.metrics_listen)
+            .field("trust_proxy", &self.trust_proxy)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -69,6 +94,10 @@ impl Config {
             retention_years: 7,
             trust_proxy: false,
             reminders: vec![24 * 60, 60],
+            header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
+            metrics_token: None,
+            metrics_listen: None,
         }
     }
 

@@ -16,7 +16,18 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
         .get::<MatchedPath>()
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
-    let method = req.method().to_string();
+    // Only the methods Rapport serves get a label of their own: a made-up method must not
+    // add a series that lives for ever (one per client trick would grow /metrics without end).
+    let method = match *req.method() {
+        axum::http::Method::GET => "GET",
+        axum::http::Method::HEAD => "HEAD",
+        axum::http::Method::POST => "POST",
+        axum::http::Method::PUT => "PUT",
+        axum::http::Method::PATCH => "PATCH",
+        axum::http::Method::DELETE => "DELETE",
+        axum::http::Method::OPTIONS => "OPTIONS",
+        _ => "OTHER",
+    };
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -27,7 +38,7 @@ pub async fn observe(State(state): State<AppState>, req: Request, next: Next) ->
     let res = next.run(req).await;
     let elapsed = start.elapsed();
     let status = res.status().as_u16();
-    state.metrics.record(&method, &route, status, elapsed);
+    state.metrics.record(method, &route, status, elapsed);
     tracing::info!(
         request_id = %request_id,
         method = %method,
@@ -59,9 +70,37 @@ pub async fn readyz(State(state): State<AppState>) -> Response {
     (status, axum::Json(body)).into_response()
 }
 
-pub async fn metrics(State(state): State<AppState>) -> Response {
+/// The content type of what [`exposition`] writes (OpenMetrics text, which Prometheus reads).
+const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+/// `/metrics` on the main listener: only with the operator's metrics token
+/// (`Authorization: Bearer …`), else 404 as if it did not exist. Without a token it is
+/// served only on the separate `--metrics-listen` address (see [`private_metrics`]).
+pub async fn metrics(State(state): State<AppState>, req: Request) -> Response {
+    let Some(expected) = &state.config.metrics_token else {
+        return crate::platform::error::AppError::NotFound.into_response();
+    };
+    let given = req
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or("");
+    use subtle::ConstantTimeEq;
+    if !bool::from(given.as_bytes().ct_eq(expected.as_bytes())) {
+        return crate::platform::error::AppError::NotFound.into_response();
+    }
+    exposition(&state).await
+}
+
+/// `/metrics` on the operator's private listener (`--metrics-listen`).
+pub async fn private_metrics(State(state): State<AppState>) -> Response {
+    exposition(&state).await
+}
+
+async fn exposition(state: &AppState) -> Response {
+    let mut text = state.metrics.encode();
     if let Ok((pending, sent, failed)) = state.store.outbox_counts().await {
-        let mut text = state.metrics.encode();
         // Outbox gauges are read from the database at scrape time.
         let eof = text.rfind("# EOF").unwrap_or(text.len());
         text.insert_str(
@@ -72,23 +111,33 @@ pub async fn metrics(State(state): State<AppState>) -> Response {
                  rapport_mail_outbox{{state=\"failed\"}} {failed}\n"
             ),
         );
-        return (
-            [(
-                header::CONTENT_TYPE,
-                "text/plain; version=0.0.4; charset=utf-8",
-            )],
-            text,
-        )
-            .into_response();
     }
-    (
-        [(
-            header::CONTENT_TYPE,
-            "text/plain; version=0.0.4; charset=utf-8",
-        )],
-        state.metrics.encode(),
-    )
-        .into_response()
+    ([(header::CONTENT_TYPE, OPENMETRICS)], text).into_response()
+}
+
+/// Middleware: a request id sent by the client is dropped (a fresh one is made), unless
+/// Rapport runs behind a proxy the operator trusts; even then only a short, plain id is
+/// kept, so nothing a client chooses reaches logs unchecked.
+pub async fn distrust_request_id(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let keep = state.config.trust_proxy
+        && req
+            .headers()
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                !v.is_empty()
+                    && v.len() <= 64
+                    && v.bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            });
+    if !keep {
+        req.headers_mut().remove("x-request-id");
+    }
+    next.run(req).await
 }
 
 /// Request ids: a random per-process prefix and a counter. Unique without a system call

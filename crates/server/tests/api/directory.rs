@@ -596,3 +596,58 @@ async fn photos_are_reencoded_and_evidence_is_sealed_for_the_therapist_and_admin
         ("admin", "license_evidence")
     );
 }
+
+/// A small PNG whose header says it is `w`×`h` pixels (a decompression bomb's header).
+fn png_claiming(w: u32, h: u32) -> Vec<u8> {
+    let img = image::RgbImage::from_pixel(4, 4, image::Rgb([1, 2, 3]));
+    let mut out = std::io::Cursor::new(Vec::new());
+    img.write_to(&mut out, image::ImageFormat::Png).unwrap();
+    let mut png = out.into_inner();
+    // IHDR starts after the 8-byte signature: length (4), "IHDR" (4), width, height, …
+    png[16..20].copy_from_slice(&w.to_be_bytes());
+    png[20..24].copy_from_slice(&h.to_be_bytes());
+    let crc = crc32(&png[12..29]);
+    png[29..33].copy_from_slice(&crc.to_be_bytes());
+    png
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_enormous_photo_is_refused_before_it_is_decoded() {
+    let app = spawn_app().await;
+    let lee = app.user("lee@example.org", Role::Therapist).await;
+    app.enable_totp(&lee).await;
+    let mut t = app.session_client(&lee, SessionLevel::Mfa).await;
+    let csrf = t.csrf().unwrap();
+    let (ct, body) = multipart("photo", "bomb.png", "image/png", &png_claiming(8000, 8000));
+    let mut tasks = Vec::new();
+    for _ in 0..4 {
+        let (mut t, ct, body, csrf) = (t.clone(), ct.clone(), body.clone(), csrf.clone());
+        tasks.push(tokio::spawn(async move {
+            let start = std::time::Instant::now();
+            let res = t
+                .raw(
+                    Method::POST,
+                    &format!("/therapist/photo?csrf={csrf}"),
+                    &ct,
+                    body,
+                )
+                .await;
+            (res.status, res.body, start.elapsed())
+        }));
+    }
+    let mut c = app.client();
+    let start = std::time::Instant::now();
+    assert_eq!(c.get("/healthz").await.status, StatusCode::OK);
+    assert!(start.elapsed() < std::time::Duration::from_millis(500));
+    for task in tasks {
+        let (status, body, took) = task.await.unwrap();
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+        assert!(body.contains("24 megapixels"), "{body}");
+        assert!(
+            took < std::time::Duration::from_secs(2),
+            "refused at once: {took:?}"
+        );
+    }
+    assert!(app.state.store.photo(&lee.id).await.unwrap().is_none());
+    let _ = t.get("/therapist/profile").await;
+}

@@ -225,10 +225,62 @@ async fn health_readiness_and_metrics_by_route_template() {
     )
     .await;
     s.get("/verify-email?token=canary-token-in-url").await;
-    let text = c.get("/metrics").await.body;
-    assert!(text.contains("rapport_http_requests_total{method=\"DELETE\",route=\"/api/v1/me/tokens/{id}\",status=\"404\"} 1"), "{text}");
+    // Made-up methods share one label: they cannot grow the metrics without end.
+    for i in 0..50 {
+        let method = Method::from_bytes(format!("MADEUP{i}").as_bytes()).unwrap();
+        c.json(method, "/healthz", None).await;
+    }
+    // Without a configured token, /metrics is not on the public listener at all.
+    assert_eq!(c.get("/metrics").await.status, StatusCode::NOT_FOUND);
+    let mut config = app.state.config.clone();
+    config.metrics_token = Some("scrape-secret-1".into());
+    let state =
+        rapport_server::AppState::new(app.state.store.clone(), config, app.state.vault.clone());
+    let router = rapport_server::app(state.clone());
+    let scrape = |token: Option<&'static str>| {
+        let router = router.clone();
+        async move {
+            let mut req = axum::http::Request::get("/metrics");
+            if let Some(t) = token {
+                req = req.header("authorization", format!("Bearer {t}"));
+            }
+            let res =
+                tower::ServiceExt::oneshot(router, req.body(axum::body::Body::empty()).unwrap())
+                    .await
+                    .unwrap();
+            let status = res.status();
+            let ct = res
+                .headers()
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_string());
+            let body = axum::body::to_bytes(res.into_body(), 1 << 24)
+                .await
+                .unwrap();
+            (status, ct, String::from_utf8_lossy(&body).into_owned())
+        }
+    };
+    assert_eq!(scrape(None).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(scrape(Some("wrong")).await.0, StatusCode::NOT_FOUND);
+    let (status, ct, text) = scrape(Some("scrape-secret-1")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        ct.as_deref(),
+        Some("application/openmetrics-text; version=1.0.0; charset=utf-8")
+    );
+    assert!(
+        text.trim_end().ends_with("# EOF"),
+        "OpenMetrics ends with # EOF"
+    );
     assert!(text.contains("rapport_http_request_duration_seconds_bucket"));
     assert!(text.contains("rapport_mail_outbox{state=\"pending\"}"));
+    // What the first app counted (its registry, as its own scrape would show it).
+    let text = app.state.metrics.encode();
+    assert!(text.contains("rapport_http_requests_total{method=\"DELETE\",route=\"/api/v1/me/tokens/{id}\",status=\"404\"} 1"), "{text}");
+    assert!(
+        text.contains("method=\"OTHER\""),
+        "made-up methods are counted as OTHER"
+    );
+    assert!(!text.contains("MADEUP"), "no label per made-up method");
     assert!(!text.contains("secret-looking-id-123") && !text.contains("canary-token"));
 }
 

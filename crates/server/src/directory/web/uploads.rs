@@ -16,7 +16,7 @@ pub async fn upload_photo(
     form: Multipart,
 ) -> AppResult<Response> {
     let bytes = crate::platform::forms::multipart_field(form, "photo").await?;
-    let png = uploads::reencode_photo(&bytes)?;
+    let png = uploads::reencode_photo(bytes).await?;
     state.store.save_photo(&actor.user.id, &png).await?;
     Ok(Redirect::to("/therapist/profile?notice=saved").into_response())
 }
