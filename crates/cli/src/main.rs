@@ -90,6 +90,10 @@ struct DbArgs {
     /// Directory for the SQLite database, mail files and other local state (created if missing).
     #[arg(long, env = "RAPPORT_DATA_DIR", default_value = "./data")]
     data_dir: PathBuf,
+    /// SQLite only: `full` syncs the log at every commit, so an acknowledged write survives
+    /// a power loss; `normal` is faster but only survives the process crashing.
+    #[arg(long, env = "RAPPORT_SQLITE_SYNCHRONOUS", default_value = "full", value_parser = ["full", "normal"])]
+    sqlite_synchronous: String,
 }
 
 impl DbArgs {
@@ -260,7 +264,11 @@ fn prepare_data_dir(dir: &Path) -> Result<()> {
 async fn open_store(db: &DbArgs) -> Result<Store> {
     prepare_data_dir(&db.data_dir)?;
     let url = db.url();
-    Store::open(&url)
+    let durability = match db.sqlite_synchronous.as_str() {
+        "normal" => rapport_store::Durability::Normal,
+        _ => rapport_store::Durability::Full,
+    };
+    Store::open_with(&url, durability)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))
         .context("opening the database")

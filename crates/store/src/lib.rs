@@ -106,10 +106,36 @@ impl std::fmt::Debug for Store {
     }
 }
 
+/// How hard SQLite works to keep a committed write (PostgreSQL keeps its own settings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Durability {
+    /// `synchronous = FULL`: the write-ahead log is synced at every commit, so an
+    /// acknowledged write survives a power loss or an operating-system crash.
+    #[default]
+    Full,
+    /// `synchronous = NORMAL`: synced only at checkpoints. Faster; an acknowledged write
+    /// survives the process crashing, but not the machine losing power.
+    Normal,
+}
+
+impl Durability {
+    fn pragma(self) -> &'static str {
+        match self {
+            Durability::Full => "FULL",
+            Durability::Normal => "NORMAL",
+        }
+    }
+}
+
 impl Store {
+    /// Connects without migrating, durable by default ([`Durability::Full`]).
+    pub async fn connect(url: &str) -> Result<Self> {
+        Self::connect_with(url, Durability::default()).await
+    }
+
     /// Connects without migrating. SQLite files are created if missing, in WAL mode,
     /// with foreign keys on and a busy timeout so that concurrent writers wait, not fail.
-    pub async fn connect(url: &str) -> Result<Self> {
+    pub async fn connect_with(url: &str, durability: Durability) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
         let url = match backend {
@@ -134,8 +160,12 @@ impl Store {
                 Box::pin(async move {
                     if backend == Backend::Sqlite {
                         conn.execute(
-                            "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                             PRAGMA busy_timeout = 5000; PRAGMA synchronous = NORMAL;",
+                            format!(
+                                "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {};",
+                                durability.pragma()
+                            )
+                            .as_str(),
                         )
                         .await?;
                     }
@@ -147,9 +177,14 @@ impl Store {
         Ok(Self { pool, backend })
     }
 
-    /// Connects and applies any pending migrations.
+    /// Connects (durably) and applies any pending migrations.
     pub async fn open(url: &str) -> Result<Self> {
-        let store = Self::connect(url).await?;
+        Self::open_with(url, Durability::default()).await
+    }
+
+    /// Connects and applies any pending migrations.
+    pub async fn open_with(url: &str, durability: Durability) -> Result<Self> {
+        let store = Self::connect_with(url, durability).await?;
         store.migrate().await?;
         Ok(store)
     }

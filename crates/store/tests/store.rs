@@ -283,5 +283,18 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     let fk = store.raw_i64("PRAGMA foreign_keys", &[]).await.unwrap();
     assert_eq!(fk, 1);
     let busy = store.raw_i64("PRAGMA busy_timeout", &[]).await.unwrap();
+    // Durable by default: the log is synced at every commit (2 = FULL) …
+    let sync = store.raw_i64("PRAGMA synchronous", &[]).await.unwrap();
+    assert_eq!(sync, 2, "synchronous = FULL");
+    // … unless the operator chose speed over power-loss durability (1 = NORMAL).
+    let dir = std::env::temp_dir().join(format!("rapport-normal-{}", rapport_store::new_id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let fast = Store::open_with(
+        &format!("sqlite://{}", dir.join("fast.db").display()),
+        rapport_store::Durability::Normal,
+    )
+    .await
+    .unwrap();
+    assert_eq!(fast.raw_i64("PRAGMA synchronous", &[]).await.unwrap(), 1);
     assert!(busy >= 5000);
 }
