@@ -55,6 +55,9 @@ enum KeysCommand {
     /// Re-wrap every client's data key under a new key-encryption key, with a progress
     /// bar. Safe while servers run; safe to interrupt and run again.
     Rotate(DbArgs),
+    /// Show each key file and how many clients' data keys it wraps; exits with status 1
+    /// if data keys are wrapped by a key that is missing.
+    Status(DbArgs),
 }
 
 #[derive(Args)]
@@ -219,6 +222,19 @@ async fn main() -> Result<()> {
         }
         Command::Admin(AdminCommand::CreateUser(args)) => create_user(args).await,
         Command::Coach(cmd) => coach::run(cmd),
+        Command::Keys(KeysCommand::Status(db)) => {
+            logging::init(logging::Format::Text);
+            let store = open_store(&db).await?;
+            if !keys::status(
+                &store,
+                &rapport_vault::KeyFiles::new(db.data_dir.join("keys")),
+            )
+            .await?
+            {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
         Command::Keys(KeysCommand::Rotate(db)) => {
             logging::init(logging::Format::Text);
             let store = open_store(&db).await?;

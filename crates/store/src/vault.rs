@@ -125,6 +125,25 @@ pub async fn append_event(conn: &mut Conn, e: &AccessEvent) -> Result<()> {
     Ok(())
 }
 
+/// Takes the key turn (inside the caller's transaction) and returns the id of the
+/// key-encryption key new data keys must be wrapped with; on the first call ever, `first`
+/// becomes it.
+pub async fn current_kek_for_new_key(conn: &mut Conn, first: &str) -> Result<String> {
+    let (current,): (Option<String>,) = sqlx::query_as(
+        "UPDATE vault_state SET key_turn = key_turn + 1 WHERE id = 1 RETURNING current_kek_id",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    if let Some(id) = current {
+        return Ok(id);
+    }
+    sqlx::query("UPDATE vault_state SET current_kek_id = $1 WHERE id = 1")
+        .bind(first)
+        .execute(&mut *conn)
+        .await?;
+    Ok(first.to_string())
+}
+
 /// True when `admin` holds a live emergency grant `grant` for `client`.
 pub async fn live_grant(conn: &mut Conn, grant: &str, admin: &str, client: &str) -> Result<bool> {
     let live: Option<(String,)> = sqlx::query_as(
@@ -221,6 +240,30 @@ impl Store {
         .bind(limit)
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// The key-encryption key new data keys are wrapped with (`None` before the first).
+    pub async fn current_kek(&self) -> Result<Option<String>> {
+        let (current,): (Option<String>,) =
+            sqlx::query_as("SELECT current_kek_id FROM vault_state WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(current)
+    }
+
+    /// Makes `kek_id` the key new data keys are wrapped with, on every server. It takes
+    /// the key turn, so it waits for any key being made under the old one to commit
+    /// (which the rotation then re-wraps); after it, none is made under the old one.
+    pub async fn switch_current_kek(&self, kek_id: &str) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        sqlx::query(
+            "UPDATE vault_state SET current_kek_id = $1, key_turn = key_turn + 1 WHERE id = 1",
+        )
+        .bind(kek_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// How many live data keys each key-encryption key wraps.

@@ -119,7 +119,16 @@ impl KeyFiles {
         Ok(next)
     }
 
-    /// Makes `kek.next` the current key, keeping the old one as `kek.previous`.
+    /// The key kept from the last rotation (`kek.previous`), if any.
+    pub fn load_previous(&self) -> Result<Option<KeyEncryptionKey>> {
+        match read_private(&self.previous_kek_path())? {
+            Some(text) => KeyEncryptionKey::from_base64(&text).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Makes `kek.next` the current key, keeping the old one as `kek.previous`. The caller
+    /// has checked that no data key needs the `kek.previous` this replaces.
     pub fn promote_next(&self) -> Result<()> {
         let previous = self.previous_kek_path();
         if previous.exists() {

@@ -27,8 +27,12 @@ pub(crate) async fn data_key(
         None if create => {
             let mut dek = Zeroizing::new([0u8; 32]);
             OsRng.fill_bytes(dek.as_mut());
-            let kek = ring.newest();
-            let kek_id = kek.id();
+            // Wrap under the key every server shares as current (not whichever key this
+            // process thinks is newest: a rotation may have moved on since it started).
+            let kek_id =
+                rapport_store::vault::current_kek_for_new_key(conn, &ring.configured().id())
+                    .await?;
+            let kek = ring.by_id(&kek_id)?;
             let wrapped = seal::wrap(kek.bytes(), &kek_id, client, &dek);
             // Two first writes for one client may race: the loser keeps the winner's key.
             rapport_store::vault::insert_client_key(conn, client.as_str(), &kek_id, wrapped)

@@ -49,6 +49,24 @@ pub enum VaultError {
 
 pub type Result<T, E = VaultError> = std::result::Result<T, E>;
 
+/// Which key is current and how many data keys each key wraps.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyStatus {
+    pub current: Option<String>,
+    /// (key id, live data keys wrapped by it)
+    pub wrapped: Vec<(String, i64)>,
+}
+
+async fn key_count(store: &rapport_store::Store, id: &str) -> Result<i64> {
+    Ok(store
+        .keys_by_kek()
+        .await?
+        .into_iter()
+        .find(|(k, _)| k == id)
+        .map(|(_, n)| n)
+        .unwrap_or(0))
+}
+
 /// Clinical text taken out of the vault. It never prints itself: `Debug` is redacted and
 /// the memory is wiped on drop.
 pub struct Clinical(Zeroizing<String>);
@@ -76,7 +94,7 @@ pub struct Vault {
 impl std::fmt::Debug for Vault {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Vault")
-            .field("kek_id", &self.ring.newest().id())
+            .field("configured_kek_id", &self.ring.configured().id())
             .finish()
     }
 }
@@ -99,9 +117,19 @@ impl Vault {
         })
     }
 
-    /// Moves every data key under a new key-encryption key (`rapport keys rotate`), while
-    /// servers keep running; resumable; then makes the new key current. Returns how many
-    /// data keys were re-wrapped.
+    /// Moves every data key under a new key-encryption key (`rapport keys rotate`) while
+    /// servers keep running, and is safe to interrupt and run again:
+    ///
+    /// 1. the new key (`kek.next`, made if missing) becomes current for every server at
+    ///    once (the database says which key is current; servers load it from the key
+    ///    files when they first meet it), so from then on no data key is made under the
+    ///    old one;
+    /// 2. every data key under any other key is re-wrapped, until none is left — those
+    ///    made during the rotation included;
+    /// 3. only then do the files move: `kek` becomes `kek.previous`, `kek.next` becomes
+    ///    `kek`. An older `kek.previous` is removed only if no data key needs it.
+    ///
+    /// Returns how many data keys were re-wrapped.
     pub async fn rotate(
         store: &rapport_store::Store,
         files: &KeyFiles,
@@ -109,14 +137,33 @@ impl Vault {
     ) -> Result<u64> {
         let ring = ring::KeyRing::from_files(files)?;
         let target = files.load_or_create_next()?;
+        store.switch_current_kek(&target.id()).await?;
         let moved = keys::rewrap_all(store, &ring, &target, progress).await?;
+        if let Some(previous) = files.load_previous()? {
+            let still = key_count(store, &previous.id()).await?;
+            if still > 0 {
+                return Err(VaultError::Kek(format!(
+                    "{still} data keys are still wrapped by {} (kek.previous); run `rapport keys rotate` again",
+                    previous.id()
+                )));
+            }
+        }
         files.promote_next()?;
         Ok(moved)
     }
 
-    /// The id of the key new data keys are wrapped with.
+    /// How many data keys each key wraps, and which key is current: for
+    /// `rapport keys status`, and for deciding that a key file may go.
+    pub async fn key_status(store: &rapport_store::Store) -> Result<KeyStatus> {
+        Ok(KeyStatus {
+            current: store.current_kek().await?,
+            wrapped: store.keys_by_kek().await?,
+        })
+    }
+
+    /// The id of the operator's configured key (`DATA_DIR/keys/kek` or `RAPPORT_KEK`).
     pub fn kek_id(&self) -> String {
-        self.ring.newest().id()
+        self.ring.configured().id()
     }
 
     /// Seals `plaintext` for the record at `at`, inside the transaction that stores the

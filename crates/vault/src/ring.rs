@@ -1,7 +1,8 @@
 //! The set of key-encryption keys a vault knows: normally one; during a rotation the old
-//! and the new. New data keys are wrapped with the newest; existing ones are unwrapped with
-//! whichever key their row names. When a row names a key the ring lacks (a rotation ran
-//! while this server was up), the ring reloads from the key files once.
+//! and the new. New data keys are wrapped with the key the database names as current;
+//! existing ones are unwrapped with whichever key their row names. When either is a key
+//! the ring lacks (a rotation ran while this server was up), the ring reloads the key
+//! files once.
 
 use crate::kek::{KeyEncryptionKey, KeyFiles};
 use crate::{Result, VaultError};
@@ -9,6 +10,8 @@ use std::sync::{Arc, RwLock};
 
 pub(crate) struct KeyRing {
     keys: RwLock<Vec<Arc<KeyEncryptionKey>>>,
+    /// Where the configured (current) key sits in `keys` as first loaded.
+    configured_index: usize,
     files: Option<KeyFiles>,
 }
 
@@ -16,22 +19,28 @@ impl KeyRing {
     pub(crate) fn fixed(kek: KeyEncryptionKey) -> Self {
         Self {
             keys: RwLock::new(vec![Arc::new(kek)]),
+            configured_index: 0,
             files: None,
         }
     }
 
     pub(crate) fn from_files(files: &KeyFiles) -> Result<Self> {
-        let keys = files.load_ring()?;
+        let configured = files.load_or_create_kek()?.id();
+        let keys: Vec<Arc<KeyEncryptionKey>> =
+            files.load_ring()?.into_iter().map(Arc::new).collect();
+        let configured_index = keys.iter().position(|k| k.id() == configured).unwrap_or(0);
         Ok(Self {
-            keys: RwLock::new(keys.into_iter().map(Arc::new).collect()),
+            keys: RwLock::new(keys),
+            configured_index,
             files: Some(files.clone()),
         })
     }
 
-    /// The key new data keys are wrapped with.
-    pub(crate) fn newest(&self) -> Arc<KeyEncryptionKey> {
+    /// The operator's configured key (`kek`, or `RAPPORT_KEK`): the first current key of a
+    /// new database. Afterwards the database says which key is current.
+    pub(crate) fn configured(&self) -> Arc<KeyEncryptionKey> {
         let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
-        keys.last()
+        keys.get(self.configured_index.min(keys.len().saturating_sub(1)))
             .cloned()
             .unwrap_or_else(|| Arc::new(KeyEncryptionKey::generate()))
     }
