@@ -6,6 +6,7 @@ mod backup;
 mod coach;
 mod keys;
 mod logging;
+mod restore;
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -27,7 +28,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run the web server (applies pending migrations first).
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Apply pending database migrations and exit.
     Migrate(DbArgs),
     /// Operator tasks on accounts.
@@ -213,7 +214,7 @@ struct CreateUserArgs {
 async fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve(args) => serve(args).await,
+        Command::Serve(args) => serve(*args).await,
         Command::Migrate(db) => {
             logging::init(logging::Format::Text);
             let store = open_store(&db).await?;
@@ -251,7 +252,7 @@ async fn main() -> Result<()> {
         }
         Command::Restore(args) => {
             logging::init(logging::Format::Text);
-            backup::restore(&args.db.url(), &args.db.data_dir, &args.from).await
+            restore::restore(&args.db.url(), &args.db.data_dir, &args.from).await
         }
         Command::Audit(AuditCommand::Verify(db)) => {
             logging::init(logging::Format::Text);
@@ -317,8 +318,35 @@ fn parse_reminders(raw: &str) -> Result<Reminders, String> {
     Ok(Reminders(out))
 }
 
+/// The lock a running server holds on its data directory (`DATA_DIR/rapport.lock`), so
+/// that `rapport restore` cannot replace data a server is using, and two servers do not
+/// share one SQLite database. The operating system releases it when the process ends,
+/// however it ends.
+pub(crate) fn lock_data_dir(dir: &Path) -> Result<std::fs::File> {
+    prepare_data_dir(dir)?;
+    let path = dir.join("rapport.lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => bail!(
+            "a Rapport server is using {} (it holds {}); stop it first",
+            dir.display(),
+            path.display()
+        ),
+        Err(std::fs::TryLockError::Error(e)) => {
+            Err(e).with_context(|| format!("locking {}", path.display()))
+        }
+    }
+}
+
 async fn serve(args: ServeArgs) -> Result<()> {
     logging::init(args.log_format);
+    let _lock = lock_data_dir(&args.db.data_dir)?;
     let store = open_store(&args.db).await?;
     let base_url = match args.base_url.clone() {
         Some(u) => u,
@@ -368,8 +396,12 @@ async fn serve(args: ServeArgs) -> Result<()> {
         }
         config.crisis_lines = lines;
     }
-    let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(config.key_dir()))
-        .context("loading the encryption keys")?;
+    let key_files = rapport_vault::KeyFiles::new(config.key_dir());
+    let vault =
+        rapport_vault::Vault::from_files(&key_files).context("loading the encryption keys")?;
+    rapport_vault::check::bind_instance(&store, &key_files)
+        .await
+        .context("pairing the database with its keys")?;
     let demo = if args.demo {
         Some(rapport_cli::demo::seed(&store, &vault).await?)
     } else {

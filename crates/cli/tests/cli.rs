@@ -1,29 +1,15 @@
 //! The real `rapport` binary: its help, its refusals, `admin create-user`, and a served
 //! journey over real SMTP whose logs must never contain a password, e-mail or token.
 
+mod common;
+
+use common::*;
 use rapport_testkit::smtp::find_link;
-use rapport_testkit::{free_port, SmtpSink};
+use rapport_testkit::SmtpSink;
 use serde_json::{json, Value};
 use std::io::Write;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
-
-fn rapport() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_rapport"))
-}
-
-fn temp_dir(tag: &str) -> std::path::PathBuf {
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    static N: AtomicUsize = AtomicUsize::new(0);
-    let n = N.fetch_add(1, Ordering::SeqCst);
-    let dir = std::env::temp_dir().join(format!(
-        "rapport-cli-{tag}-{}-{n}-{}",
-        std::process::id(),
-        free_port()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use std::process::Stdio;
+use std::time::Duration;
 
 #[test]
 fn help_explains_every_option() {
@@ -160,75 +146,6 @@ fn migrate_and_create_the_first_admin() {
         text.contains("Password (shown once") && text.contains("two-step verification"),
         "{text}"
     );
-}
-
-struct Server {
-    child: std::process::Child,
-    base: String,
-}
-
-impl Server {
-    fn start(dir: &std::path::Path, smtp: &str) -> Server {
-        let port = free_port();
-        let base = format!("http://127.0.0.1:{port}");
-        let child = rapport()
-            .args([
-                "serve",
-                "--listen",
-                &format!("127.0.0.1:{port}"),
-                "--smtp-url",
-                smtp,
-                "--data-dir",
-            ])
-            .arg(dir)
-            .env("RUST_LOG", "debug")
-            .stdout(std::fs::File::create(dir.with_extension("stdout")).unwrap())
-            .stderr(std::fs::File::create(dir.with_extension("stderr")).unwrap())
-            .spawn()
-            .unwrap();
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while ureq::get(&format!("{base}/healthz")).call().is_err() {
-            assert!(Instant::now() < deadline, "server did not start");
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        Server { child, base }
-    }
-
-    fn post(&self, path: &str, body: Value, headers: &[(&str, &str)]) -> (u16, Vec<String>, Value) {
-        let mut req = ureq::post(&format!("{}{path}", self.base));
-        for (k, v) in headers {
-            req = req.set(k, v);
-        }
-        let res = match req.send_json(body) {
-            Ok(r) | Err(ureq::Error::Status(_, r)) => r,
-            Err(e) => panic!("{path}: {e}"),
-        };
-        let status = res.status();
-        let cookies = res
-            .all("set-cookie")
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        let text = res.into_string().unwrap_or_default();
-        (
-            status,
-            cookies,
-            serde_json::from_str(&text).unwrap_or(Value::Null),
-        )
-    }
-
-    /// Stops with SIGTERM (graceful shutdown) and returns everything it logged.
-    fn stop(mut self, dir: &std::path::Path) -> String {
-        Command::new("kill")
-            .args(["-TERM", &self.child.id().to_string()])
-            .status()
-            .unwrap();
-        let status = self.child.wait().unwrap();
-        assert!(status.success(), "graceful shutdown exits 0, got {status}");
-        let mut logs = std::fs::read_to_string(dir.with_extension("stdout")).unwrap();
-        logs.push_str(&std::fs::read_to_string(dir.with_extension("stderr")).unwrap());
-        logs
-    }
 }
 
 fn cookie(set_cookies: &[String], name: &str) -> Option<String> {
@@ -480,6 +397,34 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
         String::from_utf8_lossy(&verify.stdout).contains("intact: 8 events"),
         "live data untouched"
     );
+    // A copy whose sealed records were altered would not open: refused too.
+    let altered = dir.join("altered.db");
+    std::fs::copy(&backup, &altered).unwrap();
+    rt.block_on(async {
+        let s = rapport_store::Store::connect(&format!("sqlite://{}", altered.display()))
+            .await
+            .unwrap();
+        s.raw_execute(
+            "UPDATE contact_requests SET body_sealed = zeroblob(80)",
+            &[],
+        )
+        .await
+        .unwrap();
+        s.close().await;
+    });
+    let refused = rapport()
+        .args(["restore", "--data-dir"])
+        .arg(&dir)
+        .arg("--from")
+        .arg(&altered)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("failed to open"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
 
     let restored = rapport()
         .args(["restore", "--data-dir"])
@@ -503,6 +448,11 @@ fn backups_round_trip_and_a_tampered_backup_is_refused() {
         String::from_utf8_lossy(&verify.stdout).contains("intact: 5 events, 1 signed checkpoints"),
         "{}",
         String::from_utf8_lossy(&verify.stdout)
+    );
+    assert!(
+        String::from_utf8_lossy(&restored.stdout).contains("5 sealed records opened"),
+        "{}",
+        String::from_utf8_lossy(&restored.stdout)
     );
     let garbage = dir.join("garbage.db");
     std::fs::write(&garbage, "not a database").unwrap();
@@ -548,6 +498,14 @@ fn postgres_backups_round_trip_with_the_audit_chain_intact() {
     );
     seal(2);
     assert!(String::from_utf8_lossy(&run(&["audit", "verify"]).stdout).contains("intact: 6 events"));
+    // While something else is connected (as a server would be), restore refuses.
+    let busy = run(&["restore", "--from", backup.to_str().unwrap()]);
+    assert!(!busy.status.success());
+    assert!(
+        String::from_utf8_lossy(&busy.stderr).contains("other connections are using this database"),
+        "{}",
+        String::from_utf8_lossy(&busy.stderr)
+    );
     rt.block_on(store.close());
     let restored = run(&["restore", "--from", backup.to_str().unwrap()]);
     assert!(
@@ -592,6 +550,20 @@ async fn seal_and_checkpoint(
         };
         let mut tx = store.begin_write().await.unwrap();
         vault.seal(&mut tx, &ctx, &at, text).await.unwrap();
+        // A stored sealed record too (what restore opens to prove the backup works).
+        let own = AccessContext::person(&client.proof, Purpose::ClientRequest, None);
+        let request_id = rapport_store::new_id();
+        let q = Locator {
+            kind: RecordKind::ContactRequest,
+            table: "contact_requests",
+            row_id: &request_id,
+            field: "text",
+            ..at
+        };
+        let sealed = vault.seal(&mut tx, &own, &q, text).await.unwrap();
+        rapport_store::care::add_contact_request(&mut tx, &request_id, &care, "question", &sealed)
+            .await
+            .unwrap();
         tx.commit().await.unwrap();
     }
     vault.checkpoint(store).await.unwrap();

@@ -282,6 +282,21 @@ impl Store {
         Ok(())
     }
 
+    /// Other sessions connected to this PostgreSQL database (a running server, say); 0 on
+    /// SQLite, where a lock file tells instead.
+    pub async fn other_sessions(&self) -> Result<i64> {
+        if self.backend != Backend::Postgres {
+            return Ok(0);
+        }
+        let (n,): (i64,) = sqlx::query_as(
+            "SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database() \
+             AND pid <> pg_backend_pid() AND backend_type = 'client backend'",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n)
+    }
+
     /// SQLite's own consistency check: `"ok"`, or what is damaged.
     pub async fn integrity_check(&self) -> Result<String> {
         if self.backend != Backend::Sqlite {

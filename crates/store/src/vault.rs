@@ -33,6 +33,18 @@ pub struct Checkpoint {
     pub signature: String,
 }
 
+/// A sealed value with everything that says where it belongs.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SealedSample {
+    pub client_id: String,
+    pub care_id: Option<String>,
+    pub kind: String,
+    pub tbl: String,
+    pub row_id: String,
+    pub field: String,
+    pub sealed: Vec<u8>,
+}
+
 /// A client's data key as stored: the key-encryption key it is wrapped under, and the
 /// wrapped key (`None` once destroyed).
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -264,6 +276,66 @@ impl Store {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// A client's wrapped data key (outside any transaction).
+    pub async fn wrapped_key(&self, client: &str) -> Result<Option<WrappedKey>> {
+        let mut conn = self.pool().acquire().await?;
+        client_key(&mut conn, client).await
+    }
+
+    /// The installation this database belongs to (`None` before it was first served).
+    pub async fn instance_id(&self) -> Result<Option<String>> {
+        let (id,): (Option<String>,) =
+            sqlx::query_as("SELECT instance_id FROM vault_state WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?;
+        Ok(id)
+    }
+
+    /// Names the installation, once: false if it already had another name.
+    pub async fn claim_instance_id(&self, id: &str) -> Result<bool> {
+        sqlx::query("UPDATE vault_state SET instance_id = $1 WHERE id = 1 AND instance_id IS NULL")
+            .bind(id)
+            .execute(self.pool())
+            .await?;
+        Ok(self.instance_id().await?.as_deref() == Some(id))
+    }
+
+    /// Up to `limit` live data keys, for checking that a backup's keys can be unwrapped.
+    pub async fn sample_keys(&self, limit: i64) -> Result<Vec<WrappedKey>> {
+        Ok(sqlx::query_as(
+            "SELECT client_id, kek_id, wrapped_dek FROM client_keys \
+             WHERE wrapped_dek IS NOT NULL ORDER BY client_id LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?)
+    }
+
+    /// Up to `limit` sealed values of each kind whose place is known here (contact
+    /// requests, notes on care, license evidence), for checking that a backup opens.
+    pub async fn sample_sealed(&self, limit: i64) -> Result<Vec<SealedSample>> {
+        let mut out: Vec<SealedSample> = sqlx::query_as(
+            "SELECT r.client_id AS client_id, r.id AS care_id, 'contact_request' AS kind, \
+             'contact_requests' AS tbl, q.id AS row_id, 'text' AS field, q.body_sealed AS sealed \
+             FROM contact_requests q JOIN care_relationships r ON r.id = q.relationship_id \
+             ORDER BY q.created_at LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await?;
+        out.extend(
+            sqlx::query_as::<_, SealedSample>(
+                "SELECT l.therapist_id AS client_id, CAST(NULL AS TEXT) AS care_id, 'license_evidence' AS kind, \
+                 'license_evidence' AS tbl, e.license_id AS row_id, 'sealed' AS field, e.sealed AS sealed \
+                 FROM license_evidence e JOIN licenses l ON l.id = e.license_id LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await?,
+        );
+        Ok(out)
     }
 
     /// How many live data keys each key-encryption key wraps.

@@ -7,6 +7,7 @@
 pub mod access;
 mod cache;
 pub mod chain;
+pub mod check;
 pub mod kek;
 mod keys;
 mod ring;

@@ -45,6 +45,11 @@ impl KeyRing {
             .unwrap_or_else(|| Arc::new(KeyEncryptionKey::generate()))
     }
 
+    /// Whether the ring (or the key files, reloaded once) has this key.
+    pub(crate) fn knows(&self, id: &str) -> bool {
+        self.by_id(id).is_ok()
+    }
+
     /// The key with this id, reloading the key files once if it is unknown.
     pub(crate) fn by_id(&self, id: &str) -> Result<Arc<KeyEncryptionKey>> {
         let find = |keys: &Vec<Arc<KeyEncryptionKey>>| keys.iter().find(|k| k.id() == id).cloned();

@@ -222,23 +222,20 @@ pub async fn request_contact(
 async fn seal_note(
     state: &AppState,
     tx: &mut Tx,
-    actor: &Actor,
+    ctx: &rapport_vault::AccessContext,
     r: &CareRow,
-    kind: RecordKind,
-    event_id: &str,
+    (kind, event_id): (RecordKind, &str),
     note: Option<&str>,
-    meta: &RequestMeta,
 ) -> AppResult<Option<Vec<u8>>> {
     let Some(note) = note else {
         return Ok(None);
     };
     let client = UserId(r.client_id.clone());
     let at = locator(&client, &r.id, kind, "care_events", event_id);
-    let ctx = actor.access(Purpose::Treatment, &meta.request_id);
     Ok(Some(
         state
             .vault
-            .seal(tx, &ctx, &at, note)
+            .seal(tx, ctx, &at, note)
             .await
             .map_err(vault_error)?,
     ))
@@ -269,17 +266,12 @@ pub async fn change(
     // The check is repeated inside the transaction by the store; this one gives a clear
     // message before anything is sealed.
     rapport_core::care::transition(Some(&r.rules()), event, party).map_err(refused)?;
-    let sealed = seal_note(
-        state,
-        &mut tx,
-        actor,
-        &r,
-        kind,
-        &event_id,
-        note.as_deref(),
-        meta,
-    )
-    .await?;
+    let purpose = match party {
+        Party::Client => Purpose::ClientRequest,
+        Party::Therapist => Purpose::Treatment,
+    };
+    let ctx = actor.access(purpose, &meta.request_id);
+    let sealed = seal_note(state, &mut tx, &ctx, &r, (kind, &event_id), note.as_deref()).await?;
     let row = rapport_store::care::apply(
         &mut tx,
         Change {

@@ -307,15 +307,21 @@ pub struct NoteForm {
     note: String,
 }
 
+/// What a form on the relationship page asks for: the change, its note, and the notice
+/// code shown after it.
+struct Act {
+    event: CareEvent,
+    note: String,
+    done: &'static str,
+}
+
 async fn act(
     state: AppState,
     ctx: PageCtx,
     actor: Actor,
     meta: RequestMeta,
     id: String,
-    event: CareEvent,
-    note: String,
-    done: &'static str,
+    Act { event, note, done }: Act,
 ) -> AppResult<Response> {
     match service::change(&state, &actor, &id, event, &note, &meta).await {
         Ok(_) => Ok(Redirect::to(&format!("/care/{id}?notice={done}")).into_response()),
@@ -351,9 +357,11 @@ pub async fn accept(
         actor,
         meta,
         id,
-        CareEvent::Accepted,
-        f.note,
-        "accepted",
+        Act {
+            event: CareEvent::Accepted,
+            note: f.note,
+            done: "accepted",
+        },
     )
     .await
 }
@@ -372,9 +380,11 @@ pub async fn decline(
         actor,
         meta,
         id,
-        CareEvent::Declined,
-        f.note,
-        "declined",
+        Act {
+            event: CareEvent::Declined,
+            note: f.note,
+            done: "declined",
+        },
     )
     .await
 }
@@ -392,9 +402,11 @@ pub async fn withdraw(
         actor,
         meta,
         id,
-        CareEvent::Withdrawn,
-        String::new(),
-        "withdrawn",
+        Act {
+            event: CareEvent::Withdrawn,
+            note: String::new(),
+            done: "withdrawn",
+        },
     )
     .await
 }
@@ -413,9 +425,11 @@ pub async fn end(
         actor,
         meta,
         id,
-        CareEvent::Ended,
-        f.note,
-        "ended",
+        Act {
+            event: CareEvent::Ended,
+            note: f.note,
+            done: "ended",
+        },
     )
     .await
 }
