@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Directory at scale: generates N therapists (default 50,000; seeded, so both backends get
 # the same data and the same queries) and measures p50/p95/p99 of a filtered search with
-# free text, one without text, and matching (location search + rank), on SQLite (a fresh
-# file in a temp dir) and PostgreSQL (a fresh database, dropped afterwards). First checks,
-# on 400 therapists, that the bulk loader writes what the store's own methods write.
+# free text, one without text, and matching (the server's own
+# `rapport_server::directory::matching::find`), on SQLite (a fresh file in a temp dir) and
+# PostgreSQL (a fresh database, dropped afterwards). First checks, on 400 therapists, that
+# the bulk loader writes what the store's own methods write.
 # Usage: bash bench/run-directory.sh [POSTGRES_SERVER_URL]
 # Environment: BENCH_THERAPISTS (50000), BENCH_PG_THERAPISTS (same), BENCH_QUERIES (1000),
 # BENCH_SEED (42).

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # Scheduling: slot generation for a year of availability (in memory, Europe/Berlin and
-# America/New_York), then booking through `Store::book` with the server's check inside the
-# booking turn, on SQLite (a fresh file in a temp dir) and PostgreSQL (a fresh database
-# created by bench-schedule and dropped afterwards): 1,000 bookings one at a time, a year
-# of slots listed as the server lists them, 100 tasks racing for one start (exactly one
-# must win, per round), and 64 workers booking distinct free slots of one therapist.
+# America/New_York), then booking through `Store::book` with the server's own check
+# (`rapport_server::scheduling::booking::verify`) inside the booking turn, on SQLite (a
+# fresh file in a temp dir) and PostgreSQL (a fresh database created by bench-schedule and
+# dropped afterwards): 1,000 bookings one at a time, a year of slots listed by the server's
+# `scheduling::availability::offered`, 100 tasks racing for one start (exactly one must
+# win, per round), and 64 workers booking distinct free slots of one therapist.
 # Usage: bash bench/run-schedule.sh [POSTGRES_SERVER_URL]
 # Environment: BENCH_ITERATIONS (300), BENCH_TASKS (100), BENCH_ROUNDS (10),
 # BENCH_WORKERS (64), BENCH_SECONDS (5), BENCH_SEED (42).

@@ -1,7 +1,9 @@
 //! Directory at scale: generates therapists with realistic variety (seeded, so every run
 //! and both backends get the same data and the same queries), loads them, and measures
-//! p50/p95/p99 of `Store::search_therapists` with and without free text and of matching
-//! (candidates from a location search, then `rapport_core::directory::rank`).
+//! p50/p95/p99 of `Store::search_therapists` with and without free text (queries built by
+//! the server's own `SearchParams::to_query`) and of matching as the server does it
+//! (`rapport_server::directory::matching::find`: candidates from a location search, the
+//! server's `facts` for each, then `rapport_core::directory::rank`).
 //!
 //! Usage:
 //!   bench-directory DATABASE_URL [THERAPISTS] [QUERIES]
@@ -14,18 +16,19 @@
 
 mod data;
 mod gen;
+mod load;
+mod matching;
 
 use anyhow::{bail, ensure, Context, Result};
 use chrono::NaiveDate;
 use gen::{phrases_of, uuid, GenTherapist, Generator, Places};
 use indicatif::{ProgressBar, ProgressStyle};
 use rand::prelude::*;
-use rapport_core::directory::{
-    rank, Jurisdiction, MatchRequest, Modality, SessionFormat, Specialty, TherapistFacts,
-};
-use rapport_store::directory::{Profile, SearchQuery};
+use rapport_core::directory::{Jurisdiction, MatchRequest, Modality, SessionFormat, Specialty};
+use rapport_server::directory::service::SearchParams;
+use rapport_store::directory::SearchQuery;
+use rapport_store::raw::Bind;
 use rapport_store::{Backend, Store};
-use std::hint::black_box;
 use std::time::{Duration, Instant};
 
 const BATCH: usize = 1_000;
@@ -71,13 +74,13 @@ impl Setup {
     }
 }
 
-/// Generates `n` therapists and writes them in bulk, one transaction per 1,000, with a
-/// progress bar. Returns (licenses, licenses that count today, seconds).
+/// Generates `n` therapists and writes them in bulk, 1,000 at a time, with a progress
+/// bar. Returns (licenses, licenses that count today, seconds).
 async fn load(store: &Store, setup: &Setup, n: usize, show: bool) -> Result<(usize, usize, f64)> {
     let mut generator = Generator::new(setup.seed, setup.today, setup.now_ms);
     let mut ids = StdRng::seed_from_u64(setup.seed ^ 0x1d5);
     let admin = uuid(&mut ids);
-    gen::insert_admin(store, &admin, setup.now_ms).await?;
+    load::insert_admin(store, &admin, setup.now_ms).await?;
     let bar = if show {
         ProgressBar::new(n as u64)
     } else {
@@ -106,7 +109,7 @@ async fn load(store: &Store, setup: &Setup, n: usize, show: bool) -> Result<(usi
                 .filter(|l| matches!(l.decision, Some((true, _, _))) && l.expires_on > today)
                 .count();
         }
-        gen::insert_bulk(store, &admin, &batch, &mut ids).await?;
+        load::insert_bulk(store, &admin, &batch, &mut ids).await?;
         i += batch.len();
         bar.inc(batch.len() as u64);
     }
@@ -150,14 +153,23 @@ struct Queries {
     matching: Vec<MatchRequest>,
 }
 
-fn search_for(setup: &Setup, country: &str, region: Option<&str>) -> SearchQuery {
-    SearchQuery {
+/// Search parameters as a query string carries them.
+fn params(country: &str, region: Option<&str>, specialty: Option<Specialty>) -> SearchParams {
+    SearchParams {
         country: Some(country.to_string()),
         region: region.map(str::to_string),
-        limit: 20,
-        today: setup.today(),
-        ..SearchQuery::default()
+        specialty: specialty.map(|s| s.as_str().to_string()),
+        ..SearchParams::default()
     }
+}
+
+/// The search the server makes of them (`SearchParams::to_query`: 20 to a page, licenses
+/// that count today).
+fn to_query(p: SearchParams) -> Result<SearchQuery> {
+    let (query, _) = p
+        .to_query(None)
+        .map_err(|e| anyhow::anyhow!("search parameters refused: {e}"))?;
+    Ok(query)
 }
 
 /// The same queries on every backend: a second RNG seeded from the seed.
@@ -168,20 +180,20 @@ fn queries(setup: &Setup, n: usize) -> Result<Queries> {
     for _ in 0..n {
         let (state, _) = places.us_state(&mut rng);
         let specialty = *Specialty::ALL.choose(&mut rng).expect("specialties");
-        text.push(SearchQuery {
-            specialty: Some(specialty.as_str().into()),
-            text: Some(free_text(&mut rng, specialty)),
-            lowest_fee_first: rng.gen_bool(0.5),
-            ..search_for(setup, "US", Some(state))
-        });
+        let words = free_text(&mut rng, specialty);
+        let sort = if rng.gen_bool(0.5) { "fee" } else { "best" };
+        text.push(to_query(SearchParams {
+            q: Some(words),
+            sort: Some(sort.into()),
+            ..params("US", Some(state), Some(specialty))
+        })?);
 
         let (state, _) = places.us_state(&mut rng);
         let specialty = *Specialty::ALL.choose(&mut rng).expect("specialties");
-        plain.push(SearchQuery {
-            specialty: Some(specialty.as_str().into()),
-            lowest_fee_first: true,
-            ..search_for(setup, "US", Some(state))
-        });
+        plain.push(to_query(SearchParams {
+            sort: Some("fee".into()),
+            ..params("US", Some(state), Some(specialty))
+        })?);
 
         let (country, region, _) = places.place(&mut rng);
         let k = rng.gen_range(1..=3);
@@ -216,59 +228,6 @@ fn queries(setup: &Setup, n: usize) -> Result<Queries> {
         plain,
         matching,
     })
-}
-
-/// What matching knows about one candidate, as `rapport_server::matching` builds it:
-/// licensed where the client is (the search returned only therapists with a license that
-/// counts there).
-fn facts(p: &Profile, location: &Jurisdiction) -> TherapistFacts {
-    TherapistFacts {
-        licensed_in: vec![location.clone()],
-        specialties: p
-            .specialties
-            .iter()
-            .filter_map(|s| Specialty::parse(s).ok())
-            .collect(),
-        modalities: p
-            .modalities
-            .iter()
-            .filter_map(|m| Modality::parse(m).ok())
-            .collect(),
-        languages: p.languages.clone(),
-        formats: p
-            .formats
-            .iter()
-            .filter_map(|f| SessionFormat::parse(f).ok())
-            .collect(),
-        fee_cents: p.fee_cents,
-        sliding_scale: p.sliding_scale,
-        gender: p.gender.clone(),
-        faith: p.faith.clone(),
-        cultural_background: p.cultural_background.clone(),
-    }
-}
-
-/// Candidates for a request and their ranking: the whole of matching as the server does
-/// it. Returns how many were ranked, how many matched the search, and the time spent
-/// building facts and ranking (the rest is the search).
-async fn match_once(
-    store: &Store,
-    setup: &Setup,
-    req: &MatchRequest,
-) -> Result<(usize, i64, Duration)> {
-    let q = SearchQuery {
-        limit: 200,
-        lowest_fee_first: true,
-        ..search_for(setup, req.location.country(), req.location.region())
-    };
-    let (rows, total) = store.search_therapists(&q).await?;
-    let t = Instant::now();
-    let candidates: Vec<(String, TherapistFacts)> = rows
-        .iter()
-        .map(|p| (p.user_id.clone(), facts(p, &req.location)))
-        .collect();
-    let ranked = black_box(rank(req, &candidates)).len();
-    Ok((ranked, total, t.elapsed()))
 }
 
 #[derive(Default)]
@@ -309,34 +268,21 @@ impl Series {
 
 async fn bench(url: &str, setup: &Setup, n: usize, count: usize) -> Result<()> {
     let store = Store::open(url).await.context("open store")?;
+    let state = matching::app_state(&store)?;
     let backend = store.backend();
     let (licenses, counting, secs) = load(&store, setup, n, true).await?;
     if backend == Backend::Postgres {
         // What autovacuum would soon do after a load this size; without statistics the
         // planner guesses and the figures would describe a state that does not last.
-        sqlx::query("VACUUM ANALYZE").execute(store.pool()).await?;
+        store.raw_execute("VACUUM ANALYZE", &[]).await?;
     }
     // What the server's housekeeping does within a minute (PRAGMA optimize on SQLite).
     store.optimize().await?;
-    let size: i64 = match backend {
-        Backend::Sqlite => {
-            sqlx::query_as::<_, (i64,)>(
-                "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()",
-            )
-            .fetch_one(store.pool())
-            .await?
-            .0
-        }
-        Backend::Postgres => {
-            sqlx::query_as::<_, (i64,)>("SELECT pg_database_size(current_database())")
-                .fetch_one(store.pool())
-                .await?
-                .0
-        }
-    };
+    let size = store.size_bytes().await?;
     println!(
         "Loaded {} therapists ({} licenses, {} verified and unexpired) in {secs:.1} s \
-         ({} therapists/s, one transaction per {}); database {:.0} MiB; seed {}, today {}.",
+         ({} therapists/s, {} at a time, multi-row INSERTs of 100 rows); database {:.0} MiB; \
+         seed {}, today {}.",
         thousands(n as u64),
         thousands(licenses as u64),
         thousands(counting as u64),
@@ -376,12 +322,10 @@ async fn bench(url: &str, setup: &Setup, n: usize, count: usize) -> Result<()> {
             plain.add(d, rows.len(), total);
         }
 
-        let t = Instant::now();
-        let (ranked, total, ranking_time) = match_once(&store, setup, &q.matching[i]).await?;
-        let d = t.elapsed();
+        let m = matching::once(&state, &q.matching[i]).await?;
         if measured {
-            matching.add(d, ranked, total);
-            ranking.add(ranking_time, ranked, total);
+            matching.add(m.whole, m.shown, m.total);
+            ranking.add(m.ranking, m.ranked, m.total);
         }
     }
 
@@ -399,8 +343,11 @@ async fn bench(url: &str, setup: &Setup, n: usize, count: usize) -> Result<()> {
     text_best.row("… of which sorted by best match");
     text_fee.row("… of which sorted by lowest fee");
     plain.row("filtered search without text (US + state + specialty, lowest fee, limit 20)");
-    matching.row("matching: location search (limit 200) + facts + `rank`");
-    ranking.row("… of which building facts + `rank` (the rest is the search)");
+    matching.row(&format!(
+        "matching: `find` (location search, limit 500, + facts + `rank`), {} shown",
+        matching::SHOWN
+    ));
+    ranking.row("… of which building facts + `rank` (timed apart over the same candidates)");
     store.close().await;
     Ok(())
 }
@@ -415,25 +362,24 @@ async fn check(url_a: &str, url_b: &str, setup: &Setup, n: usize) -> Result<()> 
     let mut generator = Generator::new(setup.seed, setup.today, setup.now_ms);
     let mut ids = StdRng::seed_from_u64(setup.seed ^ 0x1d5);
     let admin = uuid(&mut ids);
-    gen::insert_admin(&b, &admin, setup.now_ms).await?;
+    load::insert_admin(&b, &admin, setup.now_ms).await?;
     let all: Vec<GenTherapist> = (0..n).map(|k| generator.therapist(k)).collect();
-    gen::insert_via_store(&b, &admin, &all).await?;
+    load::insert_via_store(&b, &admin, &all).await?;
 
+    let none: &[Bind] = &[];
     for table in ["users", "therapist_profiles", "licenses", "license_history"] {
         let sql = format!("SELECT COUNT(*) FROM {table}");
-        let ca: (i64,) = sqlx::query_as(&sql).fetch_one(a.pool()).await?;
-        let cb: (i64,) = sqlx::query_as(&sql).fetch_one(b.pool()).await?;
+        let ca = a.raw_i64(&sql, none).await?;
+        let cb = b.raw_i64(&sql, none).await?;
         ensure!(
             ca == cb,
-            "{table}: {} rows in bulk, {} through the store",
-            ca.0,
-            cb.0
+            "{table}: {ca} rows in bulk, {cb} through the store"
         );
     }
     if a.backend() == Backend::Sqlite {
         let sql = "SELECT user_id, body FROM therapist_search ORDER BY user_id";
-        let fa: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(a.pool()).await?;
-        let fb: Vec<(String, String)> = sqlx::query_as(sql).fetch_all(b.pool()).await?;
+        let fa = a.raw_rows(sql, none).await?;
+        let fb = b.raw_rows(sql, none).await?;
         ensure!(fa == fb, "therapist_search rows differ");
     }
 
@@ -446,7 +392,7 @@ async fn check(url_a: &str, url_b: &str, setup: &Setup, n: usize) -> Result<()> 
         if i % 3 == 0 {
             searches.push(SearchQuery {
                 limit: 200,
-                ..search_for(setup, m.location.country(), m.location.region())
+                ..to_query(params(m.location.country(), m.location.region(), None))?
             });
         }
     }
@@ -475,7 +421,7 @@ async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let setup = Setup {
         seed: env_or("BENCH_SEED", 42) as u64,
-        today: chrono::Utc::now().date_naive(),
+        today: rapport_server::directory::service::today(),
         now_ms: rapport_store::now_ms(),
     };
     match args.first().map(String::as_str) {

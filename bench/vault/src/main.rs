@@ -1,17 +1,28 @@
-//! Measures the vault on one database: p50/p99 of sealing and opening a 1 KiB value (as the
-//! client, which isolates key lookup + crypto, and as a therapist, which also appends an
-//! access event), then records/s of one-record write transactions of 1 KiB stored plain,
-//! sealed by the client, and sealed by a therapist, with 1 and 4 writers.
+//! Measures the vault on one database: p50/p99 of sealing and opening a 1 KiB note (as the
+//! client, which isolates the access rule + key lookup + crypto, and as their therapist in
+//! an active care relationship, which also appends an access event), then records/s of
+//! one-record write transactions of 1 KiB stored plain, sealed by the client, and sealed by
+//! the therapist, with 1 and 4 writers.
+//!
+//! The people are real accounts with live sessions (`rapport_testkit::person`), so every
+//! access context comes from the store's proof of sign-in, and each client is in an active
+//! care relationship with the therapist (`rapport_testkit::relate`). The record written is
+//! a contact request of that relationship, stored with the product's own
+//! `rapport_store::care::add_contact_request` inside the write transaction (the store
+//! offers no raw SQL inside a transaction, so there is no scratch table any more).
+//!
 //! Usage: bench-vault DATABASE_URL [RECORDS] [OPS]
 
 use anyhow::Result;
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
-use rapport_core::UserId;
-use rapport_store::{Backend, Store};
+use rapport_core::Role;
+use rapport_store::Store;
+use rapport_testkit::{person, relate, Person, Stage};
 use rapport_vault::Vault;
-use rapport_vault::{AccessContext, ActorRole, KeyEncryptionKey, Locator, Purpose, RecordKind};
+use rapport_vault::{AccessContext, KeyEncryptionKey, Locator, Purpose, RecordKind};
 use std::hint::black_box;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const CLIENTS: usize = 50;
@@ -30,38 +41,42 @@ const MODES: [(Mode, &str); 3] = [
     (Mode::Therapist, "sealed by a therapist (+ access event)"),
 ];
 
+/// A client signed in, and their active care relationship with the therapist.
+struct Client {
+    person: Person,
+    care: String,
+}
+
 #[derive(Clone)]
 struct Bench {
     store: Store,
     vault: Vault,
-    clients: Vec<UserId>,
+    therapist: Arc<Person>,
+    clients: Arc<Vec<Client>>,
     text: String,
 }
 
-fn ctx(mode: Mode, client: &UserId) -> AccessContext {
-    match mode {
-        Mode::Therapist => AccessContext::person(
-            UserId("t1".into()),
-            ActorRole::Therapist,
-            Purpose::Treatment,
-            None,
-        ),
-        _ => AccessContext::person(
-            client.clone(),
-            ActorRole::Client,
-            Purpose::ClientRequest,
-            None,
-        ),
+/// A note of the client's care, at `row` (for the latency rows; nothing is stored).
+fn note<'a>(c: &'a Client, row: &'a str) -> Locator<'a> {
+    Locator {
+        client: &c.person.user.id,
+        care: Some(&c.care),
+        kind: RecordKind::Note,
+        table: "notes",
+        row_id: row,
+        field: "body",
     }
 }
 
-fn at<'a>(client: &'a UserId, row: &'a str) -> Locator<'a> {
+/// A contact request of the client's care, at `row`, as the product locates it.
+fn request<'a>(c: &'a Client, row: &'a str) -> Locator<'a> {
     Locator {
-        client,
-        kind: RecordKind::Note,
-        table: "bench_notes",
+        client: &c.person.user.id,
+        care: Some(&c.care),
+        kind: RecordKind::ContactRequest,
+        table: "contact_requests",
         row_id: row,
-        field: "body",
+        field: "text",
     }
 }
 
@@ -84,6 +99,16 @@ fn row(name: &str, mut times: Vec<Duration>) -> Duration {
 }
 
 impl Bench {
+    /// Who acts in `mode`: the client on their own record, or their therapist treating them.
+    fn ctx(&self, mode: Mode, client: &Client) -> AccessContext {
+        match mode {
+            Mode::Therapist => {
+                AccessContext::person(&self.therapist.proof, Purpose::Treatment, None)
+            }
+            _ => AccessContext::person(&client.person.proof, Purpose::ClientRequest, None),
+        }
+    }
+
     /// One write transaction: the record (sealed or not) and, for a therapist, its event.
     async fn write(&self, mode: Mode, i: usize) -> Result<()> {
         let client = &self.clients[i % CLIENTS];
@@ -92,17 +117,13 @@ impl Bench {
         let body = match mode {
             Mode::Plain => self.text.as_bytes().to_vec(),
             _ => {
-                let c = ctx(mode, client);
+                let c = self.ctx(mode, client);
                 self.vault
-                    .seal(&mut tx, &c, &at(client, &id), &self.text)
+                    .seal(&mut tx, &c, &request(client, &id), &self.text)
                     .await?
             }
         };
-        sqlx::query("INSERT INTO bench_notes (id, client_id, body) VALUES ($1, $2, $3)")
-            .bind(&id)
-            .bind(client.as_str())
-            .bind(body)
-            .execute(&mut *tx)
+        rapport_store::care::add_contact_request(&mut tx, &id, &client.care, "question", &body)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -113,18 +134,18 @@ impl Bench {
         let (mut seals, mut opens) = (Vec::with_capacity(n), Vec::with_capacity(n));
         for i in 0..n + n / 10 {
             let client = &self.clients[i % CLIENTS];
-            let (c, id) = (ctx(mode, client), rapport_store::new_id());
+            let (c, id) = (self.ctx(mode, client), rapport_store::new_id());
             let mut tx = self.store.begin_write().await?;
             let t = Instant::now();
             let sealed = self
                 .vault
-                .seal(&mut tx, &c, &at(client, &id), &self.text)
+                .seal(&mut tx, &c, &note(client, &id), &self.text)
                 .await?;
             let t_seal = t.elapsed();
             let t = Instant::now();
             black_box(
                 self.vault
-                    .open(&mut tx, &c, &at(client, &id), &sealed)
+                    .open(&mut tx, &c, &note(client, &id), &sealed)
                     .await?,
             );
             let t_open = t.elapsed();
@@ -164,7 +185,7 @@ fn in_memory(text: &str) {
     fn payload(msg: &[u8]) -> Payload<'_, '_> {
         Payload {
             msg,
-            aad: b"rapport:v1 bench_notes row body client",
+            aad: b"rapport:v1 note notes row body client care",
         }
     }
     let (mut seals, mut opens) = (Vec::new(), Vec::new());
@@ -189,16 +210,17 @@ async fn main() -> Result<()> {
     let records: usize = args.get(2).map_or(3000, |s| s.parse().expect("RECORDS"));
     let ops: usize = args.get(3).map_or(2000, |s| s.parse().expect("OPS"));
     let store = Store::open(url).await.expect("open store");
-    let blob = if store.backend() == Backend::Sqlite {
-        "BLOB"
-    } else {
-        "BYTEA"
-    };
-    sqlx::query(&format!(
-        "CREATE TABLE IF NOT EXISTS bench_notes (id TEXT PRIMARY KEY, client_id TEXT, body {blob})"
-    ))
-    .execute(store.pool())
-    .await?;
+    // A therapist and clients who are signed in, each client in active care with them.
+    let therapist = person(&store, "therapist@bench.example", Role::Therapist).await;
+    let mut clients = Vec::with_capacity(CLIENTS);
+    for i in 0..CLIENTS {
+        let client = person(&store, &format!("client{i}@bench.example"), Role::Client).await;
+        let care = relate(&store, &client, &therapist, Stage::Active).await.id;
+        clients.push(Client {
+            person: client,
+            care,
+        });
+    }
     let sentence = "The client described a difficult week at work and poor sleep; we agreed to try a wind-down routine. ";
     let text: String = sentence.repeat(1024 / sentence.len() + 1)[..1024].to_string();
     let b = Bench {
@@ -206,9 +228,8 @@ async fn main() -> Result<()> {
             KeyEncryptionKey::generate(),
             ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
         ),
-        clients: (0..CLIENTS)
-            .map(|i| UserId(format!("bench-client-{i}")))
-            .collect(),
+        therapist: Arc::new(therapist),
+        clients: Arc::new(clients),
         store,
         text,
     };
