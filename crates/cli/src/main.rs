@@ -174,6 +174,11 @@ struct ServeArgs {
     /// A separate address (on a private network) that serves `/metrics` without a token.
     #[arg(long, env = "RAPPORT_METRICS_LISTEN")]
     metrics_listen: Option<SocketAddr>,
+    /// More files to append every access-log checkpoint to, besides
+    /// DATA_DIR/audit/witness.jsonl — ideally on another volume or machine, so that
+    /// `rapport audit verify` can prove the log was not cut short (comma-separated).
+    #[arg(long, env = "RAPPORT_AUDIT_WITNESS", value_delimiter = ',')]
+    audit_witness: Vec<PathBuf>,
     /// Log format: json (structured, one object per line) or text.
     #[arg(long, env = "RAPPORT_LOG_FORMAT", default_value = "json")]
     log_format: logging::Format,
@@ -258,7 +263,8 @@ async fn main() -> Result<()> {
             logging::init(logging::Format::Text);
             let store = open_store(&db).await?;
             let keys = rapport_vault::KeyFiles::new(db.data_dir.join("keys"));
-            if !audit::verify(&store, &keys).await? {
+            let witness = rapport_vault::Witness::new(&db.data_dir, &witnesses_from_env());
+            if !audit::verify(&store, &keys, &witness).await? {
                 std::process::exit(1);
             }
             Ok(())
@@ -359,6 +365,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     config.reminders = args.reminders.0.clone();
     config.mail_from = args.mail_from.clone();
     config.metrics_listen = args.metrics_listen;
+    config.audit_witnesses = args.audit_witness.clone();
     config.metrics_token = match (
         &args.metrics_token_file,
         std::env::var("RAPPORT_METRICS_TOKEN"),
@@ -441,6 +448,20 @@ async fn serve(args: ServeArgs) -> Result<()> {
     rapport_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("shut down cleanly");
     Ok(())
+}
+
+/// The extra witness files named in RAPPORT_AUDIT_WITNESS (for `audit verify`, which has
+/// no serve flags).
+fn witnesses_from_env() -> Vec<PathBuf> {
+    std::env::var("RAPPORT_AUDIT_WITNESS")
+        .map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|p| !p.is_empty())
+                .map(PathBuf::from)
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Hides a password in a database URL before printing it.

@@ -30,7 +30,17 @@ async fn check(store: &Store, keys: &KeyFiles) -> Result<String> {
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let trusted = keys.public_key()?;
-    match chain::verify(store, trusted.as_ref()).await? {
+    let mac = keys
+        .load_signer()?
+        .map(|s| rapport_vault::MacKey::from_signer(&s));
+    // The backup's log is checked on its own: the witnesses have seen the live log go
+    // further than any backup.
+    let evidence = rapport_vault::Evidence {
+        public: trusted.as_ref(),
+        mac: mac.as_ref(),
+        witnessed: &[],
+    };
+    match chain::verify(store, &evidence).await? {
         Verification::Intact {
             events,
             checkpoints,
@@ -84,6 +94,21 @@ fn check_sqlite_file(from: &Path) -> Result<()> {
 }
 
 pub async fn restore(url: &str, data_dir: &Path, from: &Path) -> Result<()> {
+    replace(url, data_dir, from).await?;
+    // The witnesses saw the live log go further than this backup: record, signed, that the
+    // log now ends where the backup's does, so verification holds it to that from here.
+    let keys = KeyFiles::new(data_dir.join("keys"));
+    if let Some(signer) = keys.load_signer()? {
+        let store = Store::connect(url).await?;
+        let (seq, head) = store.audit_head().await?;
+        store.close().await;
+        rapport_vault::Witness::new(data_dir, &crate::witnesses_from_env())
+            .record_restore(seq, &head, &signer)?;
+    }
+    Ok(())
+}
+
+async fn replace(url: &str, data_dir: &Path, from: &Path) -> Result<()> {
     if !from.exists() {
         bail!("{} does not exist", from.display());
     }

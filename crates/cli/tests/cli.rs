@@ -522,49 +522,17 @@ fn postgres_backups_round_trip_with_the_audit_chain_intact() {
     );
 }
 
-/// Seals `text` as a therapist for `n` new clients in their care, then signs a
-/// checkpoint: access events for a backup to carry.
+/// Seals `text` for `n` new clients, then signs a checkpoint: access events for a backup
+/// to carry.
 async fn seal_and_checkpoint(
     store: &rapport_store::Store,
     keys: &std::path::Path,
     n: usize,
     text: &str,
 ) {
-    use rapport_core::Role;
-    use rapport_testkit::{person, relate, Stage};
-    use rapport_vault::{AccessContext, KeyFiles, Locator, Purpose, RecordKind, Vault};
-    let vault = Vault::from_files(&KeyFiles::new(keys)).unwrap();
-    let batch = rapport_store::new_id();
-    let therapist = person(store, &format!("t-{batch}@example.org"), Role::Therapist).await;
-    let ctx = AccessContext::person(&therapist.proof, Purpose::Treatment, None);
-    for i in 0..n {
-        let client = person(store, &format!("c{i}-{batch}@example.org"), Role::Client).await;
-        let care = relate(store, &client, &therapist, Stage::Active).await.id;
-        let at = Locator {
-            client: &client.user.id,
-            care: Some(&care),
-            kind: RecordKind::Note,
-            table: "notes",
-            row_id: "n",
-            field: "body",
-        };
-        let mut tx = store.begin_write().await.unwrap();
-        vault.seal(&mut tx, &ctx, &at, text).await.unwrap();
-        // A stored sealed record too (what restore opens to prove the backup works).
-        let own = AccessContext::person(&client.proof, Purpose::ClientRequest, None);
-        let request_id = rapport_store::new_id();
-        let q = Locator {
-            kind: RecordKind::ContactRequest,
-            table: "contact_requests",
-            row_id: &request_id,
-            field: "text",
-            ..at
-        };
-        let sealed = vault.seal(&mut tx, &own, &q, text).await.unwrap();
-        rapport_store::care::add_contact_request(&mut tx, &request_id, &care, "question", &sealed)
-            .await
-            .unwrap();
-        tx.commit().await.unwrap();
-    }
-    vault.checkpoint(store).await.unwrap();
+    seal_notes(store, keys, n, text).await;
+    // The data directory's own witness, beside its keys, as a server would record it.
+    let vault = rapport_vault::Vault::from_files(&rapport_vault::KeyFiles::new(keys)).unwrap();
+    let witness = rapport_vault::Witness::new(keys.parent().unwrap(), &[]);
+    vault.checkpoint(store, &witness).await.unwrap();
 }

@@ -137,6 +137,10 @@ pub async fn serve(
         jobs(),
         stop_rx.clone(),
     ));
+    let checkpoints = tokio::spawn(platform::housekeeping::checkpoints(
+        state.clone(),
+        stop_rx.clone(),
+    ));
     let header_timeout = state.config.header_timeout;
     // `/metrics` without a token, on the operator's private address, if configured.
     let private = match state.config.metrics_listen {
@@ -161,6 +165,7 @@ pub async fn serve(
     let _ = stop_tx.send(true);
     let _ = worker.await;
     let _ = housekeeping.await;
+    let _ = checkpoints.await;
     if let Some(private) = private {
         let _ = private.await;
     }

@@ -21,6 +21,8 @@ pub struct AccessEvent {
     pub request_id: Option<String>,
     pub prev_hash: String,
     pub hash: String,
+    /// HMAC of `hash` under the audit MAC key (hex); `None` only before adoption.
+    pub mac: Option<String>,
 }
 
 /// A signed checkpoint of the chain's head.
@@ -56,7 +58,7 @@ pub struct WrappedKey {
 
 const EVENT_COLUMNS: &str =
     "seq, client_id, actor_id, actor_role, record_kind, record_id, action, \
-                             purpose, emergency, at, request_id, prev_hash, hash";
+                             purpose, emergency, at, request_id, prev_hash, hash, mac";
 
 /// The client's wrapped data key, if one was ever made.
 pub async fn client_key(conn: &mut Conn, client: &str) -> Result<Option<WrappedKey>> {
@@ -113,7 +115,7 @@ pub async fn take_head(conn: &mut Conn) -> Result<(i64, String)> {
 /// Appends an event and moves the head to its hash.
 pub async fn append_event(conn: &mut Conn, e: &AccessEvent) -> Result<()> {
     sqlx::query(&format!(
-        "INSERT INTO access_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)"
+        "INSERT INTO access_events ({EVENT_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
     ))
     .bind(e.seq)
     .bind(&e.client_id)
@@ -128,6 +130,7 @@ pub async fn append_event(conn: &mut Conn, e: &AccessEvent) -> Result<()> {
     .bind(&e.request_id)
     .bind(&e.prev_hash)
     .bind(&e.hash)
+    .bind(&e.mac)
     .execute(&mut *conn)
     .await?;
     sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
@@ -184,9 +187,12 @@ impl Store {
         Ok((head, last))
     }
 
+    /// Stores a checkpoint (another server may have signed the same head first: then
+    /// theirs stays).
     pub async fn insert_checkpoint(&self, c: &Checkpoint) -> Result<()> {
         sqlx::query(
-            "INSERT INTO audit_checkpoints (seq, head_hash, signed_at, public_key, signature) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO audit_checkpoints (seq, head_hash, signed_at, public_key, signature) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (seq) DO NOTHING",
         )
         .bind(c.seq)
         .bind(&c.head_hash)
@@ -205,6 +211,48 @@ impl Store {
         ))
         .fetch_all(self.pool())
         .await?)
+    }
+
+    /// The chain's head row as stored (position and hash of the last event).
+    pub async fn audit_head(&self) -> Result<(i64, String)> {
+        Ok(
+            sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(self.pool())
+                .await?,
+        )
+    }
+
+    /// Events without a MAC, once, for the vault to adopt (see the migration); false if
+    /// they were adopted before.
+    pub async fn events_to_adopt(&self) -> Result<Option<Vec<(i64, String)>>> {
+        let (done,): (i64,) = sqlx::query_as("SELECT macs_adopted FROM vault_state WHERE id = 1")
+            .fetch_one(self.pool())
+            .await?;
+        if done != 0 {
+            return Ok(None);
+        }
+        Ok(Some(
+            sqlx::query_as("SELECT seq, hash FROM access_events WHERE mac IS NULL ORDER BY seq")
+                .fetch_all(self.pool())
+                .await?,
+        ))
+    }
+
+    /// Stores the MACs of adopted events and marks adoption done, at once.
+    pub async fn adopt_events(&self, macs: &[(i64, String)]) -> Result<()> {
+        let mut tx = self.begin_write().await?;
+        for (seq, mac) in macs {
+            sqlx::query("UPDATE access_events SET mac = $2 WHERE seq = $1 AND mac IS NULL")
+                .bind(seq)
+                .bind(mac)
+                .execute(&mut *tx)
+                .await?;
+        }
+        sqlx::query("UPDATE vault_state SET macs_adopted = 1 WHERE id = 1")
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
     }
 
     /// Every checkpoint in chain order.

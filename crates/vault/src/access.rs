@@ -30,6 +30,10 @@ pub enum Action {
     DestroyKey,
     /// The client's data key was re-wrapped under a new operator key (key rotation).
     RewrapKey,
+    /// An administrator was given break-glass access to the client's records.
+    Grant,
+    /// That access ended (early, by an administrator).
+    EndGrant,
 }
 
 /// The kinds of record Rapport keeps.
@@ -52,6 +56,9 @@ pub enum RecordKind {
     LicenseEvidence,
     /// The client's data key itself (for key destruction and rotation events).
     DataKey,
+    /// A break-glass grant on the client's records (its events carry the grant's
+    /// fingerprint, so a grant edited or made without an event is caught by verification).
+    EmergencyGrant,
 }
 
 /// Background jobs that act on clients' keys, each named in the events it leaves.
@@ -61,6 +68,9 @@ pub enum SystemJob {
     KeyRotation,
     /// The retention period of an erased client ended: their key is destroyed.
     Retention,
+    /// The first start of a version that protects more of the log: break-glass grants made
+    /// before grants were chained are entered into it.
+    Upgrade,
 }
 
 impl SystemJob {
@@ -69,6 +79,7 @@ impl SystemJob {
         match self {
             SystemJob::KeyRotation => "system:key-rotation",
             SystemJob::Retention => "system:retention",
+            SystemJob::Upgrade => "system:upgrade",
         }
     }
 }
@@ -88,19 +99,23 @@ macro_rules! names {
 
 names!(ActorRole { Client => "client", Therapist => "therapist", Admin => "admin", System => "system" });
 names!(Purpose { Treatment => "treatment", ClientRequest => "client_request", Emergency => "emergency", Operations => "operations" });
-names!(Action { Read => "read", Write => "write", DestroyKey => "destroy_key", RewrapKey => "rewrap_key" });
+names!(Action { Read => "read", Write => "write", DestroyKey => "destroy_key", RewrapKey => "rewrap_key", Grant => "grant", EndGrant => "end_grant" });
 names!(RecordKind {
     Message => "message", Attachment => "attachment", Note => "note",
     QuestionnaireAnswer => "questionnaire_answer", TreatmentPlan => "treatment_plan",
     SessionSummary => "session_summary", IntakeAnswer => "intake_answer",
     ContactRequest => "contact_request", RelationshipNote => "relationship_note",
     LicenseEvidence => "license_evidence", DataKey => "data_key",
+    EmergencyGrant => "emergency_grant",
 });
 
 impl RecordKind {
     /// Records of a client's care: each belongs to a care relationship.
     pub fn is_clinical(self) -> bool {
-        !matches!(self, RecordKind::LicenseEvidence | RecordKind::DataKey)
+        !matches!(
+            self,
+            RecordKind::LicenseEvidence | RecordKind::DataKey | RecordKind::EmergencyGrant
+        )
     }
 }
 
@@ -200,5 +215,13 @@ impl AccessContext {
 
     pub fn is_emergency(&self) -> bool {
         self.grant.is_some()
+    }
+
+    /// The same person, acting under grant `grant` (for the grant's own events, which
+    /// the client sees as emergency access).
+    pub(crate) fn under_grant(mut self, grant: &str) -> Self {
+        self.purpose = Purpose::Emergency;
+        self.grant = Some(grant.to_string());
+        self
     }
 }

@@ -189,6 +189,21 @@ impl KeyFiles {
         Ok(key)
     }
 
+    /// The audit signing key, if present (never made here: for verification).
+    pub fn load_signer(&self) -> Result<Option<SigningKey>> {
+        let path = self.signer_path();
+        let Some(text) = read_private(&path)? else {
+            return Ok(None);
+        };
+        let bytes: [u8; 32] = hex::decode(text.trim())
+            .ok()
+            .and_then(|b| b.try_into().ok())
+            .ok_or_else(|| {
+                VaultError::Kek(format!("{} is not a 32-byte hex key", path.display()))
+            })?;
+        Ok(Some(SigningKey::from_bytes(&bytes)))
+    }
+
     /// The trusted public key for verifying checkpoints, if present.
     pub fn public_key(&self) -> Result<Option<ed25519_dalek::VerifyingKey>> {
         let Ok(text) = std::fs::read_to_string(self.public_key_path()) else {

@@ -55,11 +55,17 @@ fn key_locator(client: &UserId) -> Locator<'_> {
 }
 
 /// Destroys a client's data key, leaving an access event that names the job.
-pub(crate) async fn destroy(conn: &mut Conn, job: SystemJob, client: &UserId) -> Result<bool> {
+pub(crate) async fn destroy(
+    conn: &mut Conn,
+    mac: &crate::chain::MacKey,
+    job: SystemJob,
+    client: &UserId,
+) -> Result<bool> {
     let destroyed = rapport_store::vault::destroy_client_key(conn, client.as_str()).await?;
     if destroyed {
         chain::append(
             conn,
+            mac,
             &AccessContext::job(job),
             &key_locator(client),
             Action::DestroyKey,
@@ -76,6 +82,7 @@ pub(crate) async fn destroy(conn: &mut Conn, job: SystemJob, client: &UserId) ->
 pub(crate) async fn rewrap_all(
     store: &rapport_store::Store,
     ring: &KeyRing,
+    mac: &crate::chain::MacKey,
     target: &crate::kek::KeyEncryptionKey,
     progress: &dyn Fn(u64, u64),
 ) -> Result<u64> {
@@ -107,7 +114,14 @@ pub(crate) async fn rewrap_all(
             )
             .await?
             {
-                chain::append(&mut tx, &rotation, &key_locator(&client), Action::RewrapKey).await?;
+                chain::append(
+                    &mut tx,
+                    mac,
+                    &rotation,
+                    &key_locator(&client),
+                    Action::RewrapKey,
+                )
+                .await?;
             }
             done += 1;
         }

@@ -13,11 +13,13 @@ mod keys;
 mod ring;
 mod rule;
 mod seal;
+pub mod witness;
 
 pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind, SystemJob};
-pub use chain::{AccessEvent, ChainLink, Verification};
+pub use chain::{AccessEvent, ChainLink, Evidence, MacKey, Verification};
 pub use kek::{KeyEncryptionKey, KeyFiles};
 pub use seal::Locator;
+pub use witness::Witness;
 
 use ed25519_dalek::SigningKey;
 use rapport_store::{Conn, Store, StoreError, Tx};
@@ -89,6 +91,7 @@ impl std::fmt::Debug for Clinical {
 pub struct Vault {
     ring: Arc<ring::KeyRing>,
     signer: Arc<SigningKey>,
+    mac: chain::MacKey,
     keys: Arc<cache::KeyCache>,
 }
 
@@ -104,6 +107,7 @@ impl Vault {
     pub fn new(kek: KeyEncryptionKey, signer: SigningKey) -> Self {
         Self {
             ring: Arc::new(ring::KeyRing::fixed(kek)),
+            mac: chain::MacKey::from_signer(&signer),
             signer: Arc::new(signer),
             keys: Arc::default(),
         }
@@ -111,9 +115,11 @@ impl Vault {
 
     /// Loads (or on first run creates) the keys under `files`, following rotations.
     pub fn from_files(files: &KeyFiles) -> Result<Self> {
+        let signer = files.load_or_create_signer()?;
         Ok(Self {
             ring: Arc::new(ring::KeyRing::from_files(files)?),
-            signer: Arc::new(files.load_or_create_signer()?),
+            mac: chain::MacKey::from_signer(&signer),
+            signer: Arc::new(signer),
             keys: Arc::default(),
         })
     }
@@ -137,9 +143,10 @@ impl Vault {
         progress: &dyn Fn(u64, u64),
     ) -> Result<u64> {
         let ring = ring::KeyRing::from_files(files)?;
+        let mac = chain::MacKey::from_signer(&files.load_or_create_signer()?);
         let target = files.load_or_create_next()?;
         store.switch_current_kek(&target.id()).await?;
-        let moved = keys::rewrap_all(store, &ring, &target, progress).await?;
+        let moved = keys::rewrap_all(store, &ring, &mac, &target, progress).await?;
         if let Some(previous) = files.load_previous()? {
             let still = key_count(store, &previous.id()).await?;
             if still > 0 {
@@ -181,7 +188,7 @@ impl Vault {
         let dek = self.data_key(tx, at.client, true).await?;
         let sealed = seal::seal(&dek, at, plaintext.as_bytes());
         if permit == rule::Permit::Logged {
-            chain::append(tx, ctx, at, Action::Write).await?;
+            chain::append(tx, &self.mac, ctx, at, Action::Write).await?;
         }
         Ok(sealed)
     }
@@ -200,7 +207,7 @@ impl Vault {
         let bytes = seal::open(&dek, at, sealed)?;
         let text = String::from_utf8(bytes.to_vec()).map_err(|_| VaultError::Tampered)?;
         if permit == rule::Permit::Logged {
-            chain::append(tx, ctx, at, Action::Read).await?;
+            chain::append(tx, &self.mac, ctx, at, Action::Read).await?;
         }
         Ok(Clinical(Zeroizing::new(text)))
     }
@@ -238,7 +245,7 @@ impl Vault {
         client: &rapport_core::UserId,
     ) -> Result<bool> {
         self.keys.forget(client);
-        keys::destroy(tx, SystemJob::Retention, client).await
+        keys::destroy(tx, &self.mac, SystemJob::Retention, client).await
     }
 
     /// Forgets a cached data key (after the transaction that destroyed it committed, so a
@@ -247,9 +254,144 @@ impl Vault {
         self.keys.forget(client);
     }
 
-    /// Signs the current head of the access chain (if it moved since the last checkpoint).
-    pub async fn checkpoint(&self, store: &Store) -> Result<Option<i64>> {
-        chain::checkpoint(store, &self.signer).await
+    /// Signs the current head of the access chain (if it moved since the last checkpoint)
+    /// and appends the checkpoint to the witnesses outside the database.
+    pub async fn checkpoint(&self, store: &Store, witness: &Witness) -> Result<Option<i64>> {
+        let Some(c) = chain::checkpoint(store, &self.signer).await? else {
+            return Ok(None);
+        };
+        witness.record(&c)?;
+        Ok(Some(c.seq))
+    }
+
+    /// Verifies the chain with this vault's keys, against what `witness` saw.
+    pub async fn verify(&self, store: &Store, witness: &Witness) -> Result<Verification> {
+        let public = self.verifying_key();
+        let witnessed = witness.read(Some(&public))?;
+        chain::verify(
+            store,
+            &Evidence {
+                public: Some(&public),
+                mac: Some(&self.mac),
+                witnessed: &witnessed,
+            },
+        )
+        .await
+    }
+
+    /// Gives events written before MACs existed their MAC, once per installation (the
+    /// first server with this version does it at start-up, and its witness records it, so
+    /// it cannot be made to happen again from inside the database); returns how many.
+    pub async fn adopt_unprotected_events(
+        &self,
+        store: &Store,
+        witness: &Witness,
+    ) -> Result<usize> {
+        if witness.adopted(&self.verifying_key())? {
+            return Ok(0);
+        }
+        let Some(events) = store.events_to_adopt().await? else {
+            // Done before (by another server, or before a restore): say so here too, so
+            // that resetting the database's flag cannot start it again.
+            let (seq, head) = store.audit_head().await?;
+            witness.record_adopted(seq, &head, &self.signer)?;
+            return Ok(0);
+        };
+        let macs: Vec<(i64, String)> = events
+            .into_iter()
+            .map(|(seq, hash)| (seq, self.mac.mac(&hash)))
+            .collect();
+        store.adopt_events(&macs).await?;
+        // Grants made before grants were chained enter the chain now, as they are.
+        let events = store.access_events().await?;
+        let mut tx = store.begin_write().await?;
+        let upgrade = AccessContext::job(access::SystemJob::Upgrade);
+        for g in store.all_emergency_grants().await? {
+            let logged = |action: &str| {
+                events.iter().any(|e| {
+                    e.record_kind == "emergency_grant"
+                        && e.action == action
+                        && e.record_id.split_once('#').map(|(id, _)| id) == Some(g.id.as_str())
+                })
+            };
+            if !logged("grant") {
+                self.log_grant(&mut tx, &upgrade, &g, Action::Grant, &g.made_digest())
+                    .await?;
+            }
+            if let Some(digest) = g.ended_digest().filter(|_| !logged("end_grant")) {
+                self.log_grant(&mut tx, &upgrade, &g, Action::EndGrant, &digest)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        let (seq, head) = store.audit_head().await?;
+        witness.record_adopted(seq, &head, &self.signer)?;
+        Ok(macs.len())
+    }
+
+    /// Gives an administrator break-glass access to one client's records, and records it
+    /// in the client's access log in the same transaction (with the grant's fingerprint,
+    /// so the grant cannot later be edited or removed unseen).
+    pub async fn grant_emergency(
+        &self,
+        tx: &mut Tx,
+        admin: &AccessContext,
+        client: &rapport_core::UserId,
+        reason: &str,
+        minutes: i64,
+    ) -> Result<rapport_store::emergency::EmergencyGrant> {
+        let Some(admin_id) = admin
+            .actor_id()
+            .filter(|_| admin.role() == ActorRole::Admin)
+        else {
+            return Err(VaultError::NotPermitted);
+        };
+        let g = rapport_store::emergency::create_in(tx, admin_id, client, reason, minutes).await?;
+        self.log_grant(tx, admin, &g, Action::Grant, &g.made_digest())
+            .await?;
+        Ok(g)
+    }
+
+    /// Ends a grant early, recording it; `None` if it had already ended.
+    pub async fn end_emergency(
+        &self,
+        tx: &mut Tx,
+        admin: &AccessContext,
+        grant: &str,
+    ) -> Result<Option<rapport_store::emergency::EmergencyGrant>> {
+        if admin.role() != ActorRole::Admin {
+            return Err(VaultError::NotPermitted);
+        }
+        let Some(g) = rapport_store::emergency::end_in(tx, grant).await? else {
+            return Ok(None);
+        };
+        let digest = g.ended_digest().unwrap_or_default();
+        self.log_grant(tx, admin, &g, Action::EndGrant, &digest)
+            .await?;
+        Ok(Some(g))
+    }
+
+    async fn log_grant(
+        &self,
+        tx: &mut Tx,
+        admin: &AccessContext,
+        g: &rapport_store::emergency::EmergencyGrant,
+        action: Action,
+        digest: &str,
+    ) -> Result<()> {
+        let client = rapport_core::UserId(g.client_id.clone());
+        let row = format!("{}#{digest}", g.id);
+        let at = Locator {
+            client: &client,
+            care: None,
+            kind: RecordKind::EmergencyGrant,
+            table: "emergency_grants",
+            row_id: &row,
+            field: "grant",
+        };
+        let ctx = admin.clone().under_grant(&g.id);
+        chain::append(tx, &self.mac, &ctx, &at, action).await?;
+        Ok(())
     }
 
     /// The public key checkpoints are verified with.

@@ -97,3 +97,49 @@ impl Server {
         logs
     }
 }
+
+/// Seals `text` as a therapist for `n` new clients in their care, with the installation's
+/// keys, as a server would (each seal is an access event in the chain).
+pub async fn seal_notes(
+    store: &rapport_store::Store,
+    keys: &std::path::Path,
+    n: usize,
+    text: &str,
+) {
+    use rapport_core::Role;
+    use rapport_testkit::{person, relate, Stage};
+    use rapport_vault::{AccessContext, KeyFiles, Locator, Purpose, RecordKind, Vault};
+    let vault = Vault::from_files(&KeyFiles::new(keys)).unwrap();
+    let batch = rapport_store::new_id();
+    let therapist = person(store, &format!("t-{batch}@example.org"), Role::Therapist).await;
+    let ctx = AccessContext::person(&therapist.proof, Purpose::Treatment, None);
+    for i in 0..n {
+        let client = person(store, &format!("c{i}-{batch}@example.org"), Role::Client).await;
+        let care = relate(store, &client, &therapist, Stage::Active).await.id;
+        let at = Locator {
+            client: &client.user.id,
+            care: Some(&care),
+            kind: RecordKind::Note,
+            table: "notes",
+            row_id: "n",
+            field: "body",
+        };
+        let mut tx = store.begin_write().await.unwrap();
+        vault.seal(&mut tx, &ctx, &at, text).await.unwrap();
+        // A stored sealed record too (what restore opens to prove the backup works).
+        let own = AccessContext::person(&client.proof, Purpose::ClientRequest, None);
+        let request_id = rapport_store::new_id();
+        let q = Locator {
+            kind: RecordKind::ContactRequest,
+            table: "contact_requests",
+            row_id: &request_id,
+            field: "text",
+            ..at
+        };
+        let sealed = vault.seal(&mut tx, &own, &q, text).await.unwrap();
+        rapport_store::care::add_contact_request(&mut tx, &request_id, &care, "question", &sealed)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
+}

@@ -36,8 +36,13 @@ pub struct Config {
     pub body_limit: usize,
     /// How often the mail worker looks for due mail.
     pub mail_poll: Duration,
-    /// How often the head of the access log is signed (and other housekeeping runs).
+    /// How often the head of the access log is signed if it moved (and witnessed).
     pub checkpoint_every: Duration,
+    /// How often the other housekeeping runs (erasures due, reminders, statistics…).
+    pub housekeeping_every: Duration,
+    /// Files besides `DATA_DIR/audit/witness.jsonl` that every checkpoint is appended to
+    /// (on another volume, say), so the access log can be proved whole.
+    pub audit_witnesses: Vec<PathBuf>,
     /// Years clinical records are kept after a client asks to be erased.
     pub retention_years: u32,
     /// Take the client address from the last X-Forwarded-For hop (only behind a proxy
@@ -90,7 +95,9 @@ impl Config {
             crisis_lines: default_crisis_lines(),
             body_limit: 64 * 1024,
             mail_poll: Duration::from_millis(500),
-            checkpoint_every: Duration::from_secs(60),
+            checkpoint_every: Duration::from_secs(1),
+            housekeeping_every: Duration::from_secs(60),
+            audit_witnesses: Vec::new(),
             retention_years: 7,
             trust_proxy: false,
             reminders: vec![24 * 60, 60],
@@ -119,6 +126,11 @@ impl Config {
     /// Where the key-encryption key and the audit signing key live (owner-only).
     pub fn key_dir(&self) -> PathBuf {
         self.data_dir.join("keys")
+    }
+
+    /// Where checkpoints of the access log are witnessed, outside the database.
+    pub fn witness(&self) -> rapport_vault::Witness {
+        rapport_vault::Witness::new(&self.data_dir, &self.audit_witnesses)
     }
 
     pub fn mail_dir(&self) -> PathBuf {

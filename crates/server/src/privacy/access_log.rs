@@ -39,6 +39,7 @@ fn kind_words(kind: &str) -> &'static str {
         Some(RecordKind::RelationshipNote) => "notes on your care",
         Some(RecordKind::LicenseEvidence) => "license evidence",
         Some(RecordKind::DataKey) => "records",
+        Some(RecordKind::EmergencyGrant) => "records (emergency access)",
         None => "records",
     }
 }
@@ -97,6 +98,8 @@ fn entry(
         Some(Action::Write) => "wrote to",
         Some(Action::DestroyKey) => "destroyed the key of",
         Some(Action::RewrapKey) => "re-encrypted the key of",
+        Some(Action::Grant) => "was given access to",
+        Some(Action::EndGrant) => "gave up access to",
         _ => "read",
     };
     let who_part = if role == Some(ActorRole::System) {

@@ -51,10 +51,31 @@ pub async fn grant(
     let (Some(client), true) = (client, errors.is_empty()) else {
         return Err(AppError::Fields(errors));
     };
+    let therapists = treating_therapists(state, &client.id).await?;
+    // The grant, its event in the client's access log and the mails are one transaction.
+    let mut tx = state.store.begin_write().await?;
+    let ctx = admin.access(rapport_vault::Purpose::Emergency, &meta.request_id);
     let g = state
-        .store
-        .create_emergency_grant(&admin.user.id, &client.id, reason, minutes)
+        .vault
+        .grant_emergency(&mut tx, &ctx, &client.id, reason, minutes)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    let until = rapport_core::time::human(g.expires_at, &client.time_zone());
+    // The reason may be clinical: it stays in Rapport and is never e-mailed.
+    super::mail::emergency_access_client(state, &mut tx, &client, &admin.user.display_name, &until)
         .await?;
+    for therapist in &therapists {
+        super::mail::emergency_access_therapist(
+            state,
+            &mut tx,
+            therapist,
+            &client.display_name,
+            &admin.user.display_name,
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    state.mail_wakeup.notify_one();
     state
         .store
         .record_security_event(
@@ -64,18 +85,6 @@ pub async fn grant(
             Some(&meta.request_id),
         )
         .await?;
-    let until = rapport_core::time::human(g.expires_at, &client.time_zone());
-    // The reason may be clinical: it stays in Rapport and is never e-mailed.
-    super::mail::emergency_access_client(state, &client, &admin.user.display_name, &until).await?;
-    for therapist in treating_therapists(state, &client.id).await? {
-        super::mail::emergency_access_therapist(
-            state,
-            &therapist,
-            &client.display_name,
-            &admin.user.display_name,
-        )
-        .await?;
-    }
     Ok(g)
 }
 
@@ -134,7 +143,15 @@ pub async fn end(
     grant: &str,
     meta: &RequestMeta,
 ) -> AppResult<()> {
-    if state.store.end_emergency_grant(grant).await? {
+    let mut tx = state.store.begin_write().await?;
+    let ctx = admin.access(rapport_vault::Purpose::Emergency, &meta.request_id);
+    let ended = state
+        .vault
+        .end_emergency(&mut tx, &ctx, grant)
+        .await
+        .map_err(|e| AppError::Internal(e.into()))?;
+    tx.commit().await?;
+    if ended.is_some() {
         state
             .store
             .record_security_event(

@@ -2,12 +2,14 @@
 //! their therapists. The reason is never mailed: it may be clinical.
 
 use crate::platform::error::AppResult;
-use crate::platform::mail::queue;
+use crate::platform::mail::queue_in;
 use crate::platform::state::AppState;
 use rapport_store::users::User;
+use rapport_store::Tx;
 
 pub async fn emergency_access_client(
     state: &AppState,
+    tx: &mut Tx,
     client: &User,
     admin_name: &str,
     until: &str,
@@ -19,8 +21,9 @@ pub async fn emergency_access_client(
          If you have questions, contact your therapist or the practice.",
         name = client.display_name
     );
-    queue(
+    queue_in(
         state,
+        tx,
         &client.email,
         "Emergency access to your Rapport records",
         body,
@@ -30,6 +33,7 @@ pub async fn emergency_access_client(
 
 pub async fn emergency_access_therapist(
     state: &AppState,
+    tx: &mut Tx,
     therapist: &User,
     client_name: &str,
     admin_name: &str,
@@ -39,8 +43,9 @@ pub async fn emergency_access_therapist(
          The reason is kept in Rapport, not in e-mail, because it may be clinical. The client has been told. Every access is recorded in the client's access log.",
         name = therapist.display_name
     );
-    queue(
+    queue_in(
         state,
+        tx,
         &therapist.email,
         "Emergency access to a client's records",
         body,
