@@ -130,6 +130,14 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> anyhow::Result<()> {
+    // Secrets an earlier version stored in clear are sealed before anything reads them.
+    let sealed = state.vault.seal_clear_secrets(&state.store).await?;
+    if sealed > 0 {
+        tracing::warn!(
+            sealed,
+            "secrets stored in clear by an earlier version were sealed"
+        );
+    }
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(platform::mail::run_worker(state.clone(), stop_rx.clone()));
     let housekeeping = tokio::spawn(platform::housekeeping::run(

@@ -1,46 +1,53 @@
 //! Emergency ("break-glass") grants: who, for which client, why, until when.
 
-use crate::{new_id, now_ms, Result, Store};
+use crate::{now_ms, Result, Store};
 use rapport_core::UserId;
 
-#[derive(Debug, Clone, sqlx::FromRow, serde::Serialize, utoipa::ToSchema)]
+/// A grant as stored. The reason may be clinical: it is sealed under the operator's data
+/// key (table `emergency_grants`, the grant's id, field `reason`).
+#[derive(Debug, Clone, sqlx::FromRow)]
 pub struct EmergencyGrant {
     pub id: String,
     pub admin_id: String,
     pub client_id: String,
-    pub reason: String,
+    /// Always set by Rapport; `None` only if someone emptied it in the database (which
+    /// verification reports, as for any other change to a grant).
+    pub reason_sealed: Option<Vec<u8>>,
     pub created_at: i64,
     pub expires_at: i64,
     pub ended_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, admin_id, client_id, reason, created_at, expires_at, ended_at";
+const COLUMNS: &str = "id, admin_id, client_id, reason_sealed, created_at, expires_at, ended_at";
+
+/// A grant about to be made: its id (which the sealed reason is bound to) and reason.
+pub struct NewGrant<'a> {
+    pub id: &'a str,
+    pub admin: &'a UserId,
+    pub client: &'a UserId,
+    pub reason_sealed: Vec<u8>,
+    pub minutes: i64,
+}
 
 /// Stores a grant inside the caller's transaction (which also logs it in the access chain).
-pub async fn create_in(
-    conn: &mut crate::Conn,
-    admin: &UserId,
-    client: &UserId,
-    reason: &str,
-    minutes: i64,
-) -> Result<EmergencyGrant> {
+pub async fn create_in(conn: &mut crate::Conn, new: NewGrant<'_>) -> Result<EmergencyGrant> {
     let now = now_ms();
     let g = EmergencyGrant {
-        id: new_id(),
-        admin_id: admin.to_string(),
-        client_id: client.to_string(),
-        reason: reason.into(),
+        id: new.id.to_string(),
+        admin_id: new.admin.to_string(),
+        client_id: new.client.to_string(),
+        reason_sealed: Some(new.reason_sealed),
         created_at: now,
-        expires_at: now + minutes * 60_000,
+        expires_at: now + new.minutes * 60_000,
         ended_at: None,
     };
     sqlx::query(&format!(
-        "INSERT INTO emergency_grants ({COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, NULL)"
+        "INSERT INTO emergency_grants (reason, {COLUMNS}) VALUES ('', $1, $2, $3, $4, $5, $6, NULL)"
     ))
     .bind(&g.id)
     .bind(&g.admin_id)
     .bind(&g.client_id)
-    .bind(&g.reason)
+    .bind(&g.reason_sealed)
     .bind(g.created_at)
     .bind(g.expires_at)
     .execute(&mut *conn)
@@ -77,7 +84,7 @@ impl EmergencyGrant {
             self.id,
             self.admin_id,
             self.client_id,
-            self.reason,
+            hex::encode(self.reason_sealed.as_deref().unwrap_or_default()),
             self.created_at,
             self.expires_at
         ]);

@@ -21,7 +21,8 @@ impl Store {
         let id = client.as_str();
         sqlx::query(
             "UPDATE users SET email = $2, display_name = 'Erased account', pronouns = NULL, \
-             password_hash = 'erased', totp_secret = NULL, totp_pending = NULL, totp_enabled_at = NULL, \
+             password_hash = 'erased', totp_secret = NULL, totp_pending = NULL, totp_secret_sealed = NULL, \
+             totp_pending_sealed = NULL, totp_enabled_at = NULL, \
              erased_at = $3, updated_at = $3 WHERE id = $1",
         )
         .bind(id)

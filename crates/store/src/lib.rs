@@ -10,6 +10,7 @@ pub mod outbox;
 #[cfg(feature = "testing")]
 pub mod raw;
 pub mod schedule;
+pub mod secrets;
 pub mod security;
 pub mod sessions;
 pub mod tokens;
@@ -134,7 +135,9 @@ impl Store {
     }
 
     /// Connects without migrating. SQLite files are created if missing, in WAL mode,
-    /// with foreign keys on and a busy timeout so that concurrent writers wait, not fail.
+    /// with foreign keys on, a busy timeout so that concurrent writers wait, not fail, and
+    /// `secure_delete` on, so deleted or overwritten personal data is zeroed in the file
+    /// instead of lingering in free space (erasure means erasure).
     pub async fn connect_with(url: &str, durability: Durability) -> Result<Self> {
         sqlx::any::install_default_drivers();
         let backend = Backend::from_url(url)?;
@@ -162,7 +165,8 @@ impl Store {
                         conn.execute(
                             format!(
                                 "PRAGMA journal_mode = WAL; PRAGMA foreign_keys = ON; \
-                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {};",
+                                 PRAGMA busy_timeout = 5000; PRAGMA synchronous = {}; \
+                                 PRAGMA secure_delete = ON;",
                                 durability.pragma()
                             )
                             .as_str(),

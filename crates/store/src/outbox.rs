@@ -1,48 +1,46 @@
 //! The durable mail outbox: a mail is written in the same database as the change that
-//! caused it, and a background worker delivers it with retries.
+//! caused it, and a background worker delivers it with retries. Bodies carry live one-time
+//! links, so they are stored sealed under the operator's data key (table `outbox`, the
+//! mail's id, field `body`) and dropped once sent.
 
-use crate::{new_id, now_ms, Result, Store};
+use crate::{now_ms, Result, Store};
 
 #[derive(Debug, Clone)]
 pub struct OutgoingMail {
     pub id: String,
     pub to_addr: String,
     pub subject: String,
-    pub body_text: String,
+    /// The sealed body (the vault opens it).
+    pub body_sealed: Vec<u8>,
     pub attempts: i64,
+}
+
+/// A mail to queue; `id` is the one its sealed body is bound to.
+pub struct NewMail<'a> {
+    pub id: &'a str,
+    pub to: &'a str,
+    pub subject: &'a str,
+    pub body_sealed: Vec<u8>,
 }
 
 /// Queues a mail inside the caller's transaction: it is sent if, and only if, the change
 /// that caused it commits.
-pub async fn enqueue(
-    conn: &mut crate::Conn,
-    to: &str,
-    subject: &str,
-    body_text: &str,
-) -> Result<String> {
-    let id = new_id();
-    let now = now_ms();
+pub async fn enqueue(conn: &mut crate::Conn, mail: NewMail<'_>) -> Result<()> {
     sqlx::query(
-        "INSERT INTO outbox (id, to_addr, subject, body_text, created_at, next_attempt_at) \
+        "INSERT INTO outbox (id, to_addr, subject, body_sealed, created_at, next_attempt_at) \
          VALUES ($1, $2, $3, $4, $5, $5)",
     )
-    .bind(&id)
-    .bind(to)
-    .bind(subject)
-    .bind(body_text)
-    .bind(now)
+    .bind(mail.id)
+    .bind(mail.to)
+    .bind(mail.subject)
+    .bind(mail.body_sealed)
+    .bind(now_ms())
     .execute(&mut *conn)
     .await?;
-    Ok(id)
+    Ok(())
 }
 
 impl Store {
-    /// Queues a mail on its own (for changes that are not a transaction of their own).
-    pub async fn enqueue_mail(&self, to: &str, subject: &str, body_text: &str) -> Result<String> {
-        let mut conn = self.pool().acquire().await?;
-        enqueue(&mut conn, to, subject, body_text).await
-    }
-
     /// Claims up to `limit` due mails for `lease_ms`. The claim is a conditional update,
     /// so two workers (or two servers on one PostgreSQL) never send the same mail twice.
     pub async fn claim_due_mail(&self, limit: i64, lease_ms: i64) -> Result<Vec<OutgoingMail>> {
@@ -57,9 +55,9 @@ impl Store {
         .await?;
         let mut claimed = Vec::new();
         for (id, seen_next) in due {
-            let row: Option<(String, String, Option<String>, i64)> = sqlx::query_as(
+            let row: Option<(String, String, Option<Vec<u8>>, i64)> = sqlx::query_as(
                 "UPDATE outbox SET next_attempt_at = $3 WHERE id = $1 AND next_attempt_at = $2 \
-                 AND sent_at IS NULL RETURNING to_addr, subject, body_text, attempts",
+                 AND sent_at IS NULL RETURNING to_addr, subject, body_sealed, attempts",
             )
             .bind(&id)
             .bind(seen_next)
@@ -71,7 +69,7 @@ impl Store {
                     id,
                     to_addr,
                     subject,
-                    body_text: body.unwrap_or_default(),
+                    body_sealed: body.unwrap_or_default(),
                     attempts,
                 });
             }
@@ -83,7 +81,8 @@ impl Store {
     /// that the database has no reason to keep.
     pub async fn mark_mail_sent(&self, id: &str) -> Result<()> {
         sqlx::query(
-            "UPDATE outbox SET sent_at = $2, body_text = NULL, attempts = attempts + 1, last_error = NULL WHERE id = $1",
+            "UPDATE outbox SET sent_at = $2, body_text = NULL, body_sealed = NULL, attempts = attempts + 1, \
+             last_error = NULL WHERE id = $1",
         )
         .bind(id)
         .bind(now_ms())

@@ -89,10 +89,11 @@ pub struct Credentials {
     pub password_hash: String,
 }
 
-/// The TOTP state a login or enrolment step needs.
+/// The TOTP state a login or enrolment step needs. The seeds are sealed under the
+/// operator's data key (table `users`, the user's id, field `totp`); the vault opens them.
 pub struct TotpState {
-    pub secret: Option<String>,
-    pub pending: Option<String>,
+    pub secret: Option<Vec<u8>>,
+    pub pending: Option<Vec<u8>>,
     pub last_step: Option<i64>,
 }
 
@@ -211,9 +212,9 @@ impl Store {
     }
 
     pub async fn totp_state(&self, id: &UserId) -> Result<TotpState> {
-        let (secret, pending, last_step): (Option<String>, Option<String>, Option<i64>) =
+        let (secret, pending, last_step): (Option<Vec<u8>>, Option<Vec<u8>>, Option<i64>) =
             sqlx::query_as(
-                "SELECT totp_secret, totp_pending, totp_last_step FROM users WHERE id = $1",
+                "SELECT totp_secret_sealed, totp_pending_sealed, totp_last_step FROM users WHERE id = $1",
             )
             .bind(id.as_str())
             .fetch_optional(self.pool())
@@ -226,11 +227,12 @@ impl Store {
         })
     }
 
-    /// Stores a secret offered for enrolment; it is not active until confirmed by a code.
-    pub async fn set_totp_pending(&self, id: &UserId, secret: &str) -> Result<()> {
-        sqlx::query("UPDATE users SET totp_pending = $2, updated_at = $3 WHERE id = $1")
+    /// Stores a (sealed) secret offered for enrolment; it is not active until confirmed
+    /// by a code.
+    pub async fn set_totp_pending(&self, id: &UserId, sealed: &[u8]) -> Result<()> {
+        sqlx::query("UPDATE users SET totp_pending_sealed = $2, updated_at = $3 WHERE id = $1")
             .bind(id.as_str())
-            .bind(secret)
+            .bind(sealed)
             .bind(now_ms())
             .execute(self.pool())
             .await?;
@@ -247,8 +249,9 @@ impl Store {
         let now = now_ms();
         let mut tx = self.pool().begin().await?;
         let done = sqlx::query(
-            "UPDATE users SET totp_secret = totp_pending, totp_pending = NULL, totp_enabled_at = $2, \
-             totp_last_step = $3, updated_at = $2 WHERE id = $1 AND totp_pending IS NOT NULL",
+            "UPDATE users SET totp_secret_sealed = totp_pending_sealed, totp_pending_sealed = NULL, \
+             totp_enabled_at = $2, totp_last_step = $3, updated_at = $2 \
+             WHERE id = $1 AND totp_pending_sealed IS NOT NULL",
         )
         .bind(id.as_str())
         .bind(now)
@@ -290,7 +293,7 @@ impl Store {
     pub async fn disable_totp(&self, id: &UserId) -> Result<()> {
         let mut tx = self.pool().begin().await?;
         sqlx::query(
-            "UPDATE users SET totp_secret = NULL, totp_pending = NULL, totp_enabled_at = NULL, \
+            "UPDATE users SET totp_secret_sealed = NULL, totp_pending_sealed = NULL, totp_enabled_at = NULL, \
              totp_last_step = NULL, updated_at = $2 WHERE id = $1",
         )
         .bind(id.as_str())

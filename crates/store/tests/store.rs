@@ -201,13 +201,17 @@ store_test!(api_tokens_belong_to_their_owner, |store| {
 
 store_test!(totp_steps_cannot_be_replayed, |store| {
     let ana = user(&store, "ana@example.org", Role::Admin).await;
-    store.set_totp_pending(&ana.id, "SECRET").await.unwrap();
+    // The store keeps what the vault sealed; it never sees the seed itself.
+    store
+        .set_totp_pending(&ana.id, b"sealed-seed")
+        .await
+        .unwrap();
     store
         .enable_totp(&ana.id, 100, &["c1".into(), "c2".into()])
         .await
         .unwrap();
     let state = store.totp_state(&ana.id).await.unwrap();
-    assert_eq!(state.secret.as_deref(), Some("SECRET"));
+    assert_eq!(state.secret.as_deref(), Some(&b"sealed-seed"[..]));
     assert!(state.pending.is_none());
     assert!(!store.claim_totp_step(&ana.id, 100).await.unwrap());
     assert!(store.claim_totp_step(&ana.id, 101).await.unwrap());
@@ -255,10 +259,16 @@ store_test!(login_failures_count_per_account_and_address, |store| {
 });
 
 store_test!(outbox_claims_once_and_retries, |store| {
-    let id = store
-        .enqueue_mail("ana@example.org", "Hello", "Body")
-        .await
-        .unwrap();
+    let id = rapport_store::new_id();
+    let mut tx = store.begin_write().await.unwrap();
+    let mail = rapport_store::outbox::NewMail {
+        id: &id,
+        to: "ana@example.org",
+        subject: "Hello",
+        body_sealed: b"sealed body".to_vec(),
+    };
+    rapport_store::outbox::enqueue(&mut tx, mail).await.unwrap();
+    tx.commit().await.unwrap();
     let first = store.claim_due_mail(10, 60_000).await.unwrap();
     assert_eq!(first.len(), 1);
     assert!(
@@ -297,4 +307,6 @@ async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_a_busy_timeout() {
     .unwrap();
     assert_eq!(fast.raw_i64("PRAGMA synchronous", &[]).await.unwrap(), 1);
     assert!(busy >= 5000);
+    // Deleted and overwritten cells are zeroed, not left in free pages.
+    assert_eq!(store.raw_i64("PRAGMA secure_delete", &[]).await.unwrap(), 1);
 }

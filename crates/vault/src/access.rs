@@ -59,6 +59,9 @@ pub enum RecordKind {
     /// A break-glass grant on the client's records (its events carry the grant's
     /// fingerprint, so a grant edited or made without an event is caught by verification).
     EmergencyGrant,
+    /// One of the platform's own secrets (a TOTP seed, a typed consent name, a break-glass
+    /// reason, a queued mail's body), sealed under the operator's data key.
+    Secret,
 }
 
 /// Background jobs that act on clients' keys, each named in the events it leaves.
@@ -106,7 +109,7 @@ names!(RecordKind {
     SessionSummary => "session_summary", IntakeAnswer => "intake_answer",
     ContactRequest => "contact_request", RelationshipNote => "relationship_note",
     LicenseEvidence => "license_evidence", DataKey => "data_key",
-    EmergencyGrant => "emergency_grant",
+    EmergencyGrant => "emergency_grant", Secret => "secret",
 });
 
 impl RecordKind {
@@ -114,7 +117,10 @@ impl RecordKind {
     pub fn is_clinical(self) -> bool {
         !matches!(
             self,
-            RecordKind::LicenseEvidence | RecordKind::DataKey | RecordKind::EmergencyGrant
+            RecordKind::LicenseEvidence
+                | RecordKind::DataKey
+                | RecordKind::EmergencyGrant
+                | RecordKind::Secret
         )
     }
 }

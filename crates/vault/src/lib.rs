@@ -13,18 +13,20 @@ mod keys;
 mod ring;
 mod rule;
 mod seal;
+pub mod secrets;
 pub mod witness;
 
 pub use access::{AccessContext, Action, ActorRole, Purpose, RecordKind, SystemJob};
 pub use chain::{AccessEvent, ChainLink, Evidence, MacKey, Verification};
 pub use kek::{KeyEncryptionKey, KeyFiles};
 pub use seal::Locator;
+pub use secrets::SecretAt;
 pub use witness::Witness;
+pub use zeroize::Zeroizing;
 
 use ed25519_dalek::SigningKey;
 use rapport_store::{Conn, Store, StoreError, Tx};
 use std::sync::Arc;
-use zeroize::Zeroizing;
 
 #[derive(Debug, thiserror::Error)]
 pub enum VaultError {
@@ -346,7 +348,18 @@ impl Vault {
         else {
             return Err(VaultError::NotPermitted);
         };
-        let g = rapport_store::emergency::create_in(tx, admin_id, client, reason, minutes).await?;
+        let id = rapport_store::new_id();
+        let reason_sealed = self
+            .seal_secret(tx, SecretAt::grant_reason(&id), reason)
+            .await?;
+        let new = rapport_store::emergency::NewGrant {
+            id: &id,
+            admin: admin_id,
+            client,
+            reason_sealed,
+            minutes,
+        };
+        let g = rapport_store::emergency::create_in(tx, new).await?;
         self.log_grant(tx, admin, &g, Action::Grant, &g.made_digest())
             .await?;
         Ok(g)

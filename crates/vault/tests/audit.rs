@@ -579,13 +579,24 @@ async fn attack(store: &Store, s: &Scene, class: &str) {
             }
         }
         "move the head row back" => set_head(store, n - 3, &hash_of(n - 3)).await,
-        "edit a grant's reason" => {
+        "replace a grant's reason with another grant's" => {
             sql(
                 store,
-                "UPDATE emergency_grants SET reason = 'Routine check, nothing to see here.' WHERE id = $1",
+                "UPDATE emergency_grants SET reason_sealed = \
+                 (SELECT reason_sealed FROM emergency_grants WHERE id = $2) WHERE id = $1",
+                &[s.ended_grant.clone().into(), s.live_grant.clone().into()],
+            )
+            .await;
+        }
+        "write a reason in clear for the next start to seal" => {
+            sql(
+                store,
+                "UPDATE emergency_grants SET reason = 'Routine check, nothing to see here.', \
+                 reason_sealed = NULL WHERE id = $1",
                 &[s.ended_grant.clone().into()],
             )
             .await;
+            s.v.seal_clear_secrets(store).await.unwrap();
         }
         "extend a live grant" => {
             sql(
@@ -654,7 +665,8 @@ const ATTACKS: &[&str] = &[
     "insert an event and renumber and relink the rest",
     "reorder two events",
     "move the head row back",
-    "edit a grant's reason",
+    "replace a grant's reason with another grant's",
+    "write a reason in clear for the next start to seal",
     "extend a live grant",
     "delete a grant",
     "add a grant outside Rapport",

@@ -12,6 +12,7 @@ use rapport_core::Invalid;
 use rapport_store::sessions::SessionLevel;
 use rapport_store::token_hash;
 use rapport_store::users::User;
+use rapport_vault::SecretAt;
 
 /// A TOTP secret offered for enrolment, with what the page or app needs to show it.
 #[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
@@ -30,9 +31,12 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> AppResult<TotpEnrolm
         ));
     }
     let secret = totp::new_secret();
+    let sealed = state
+        .seal_secret(SecretAt::totp(actor.user.id.as_str()), &secret)
+        .await?;
     state
         .store
-        .set_totp_pending(&actor.user.id, &secret)
+        .set_totp_pending(&actor.user.id, &sealed)
         .await?;
     enrolment_for(&secret, &actor.user)
 }
@@ -40,7 +44,12 @@ pub async fn begin_totp(state: &AppState, actor: &Actor) -> AppResult<TotpEnrolm
 /// The enrolment already offered (so a page reload shows the same QR code), or a new one.
 pub async fn current_or_new_enrolment(state: &AppState, actor: &Actor) -> AppResult<TotpEnrolment> {
     match state.store.totp_state(&actor.user.id).await?.pending {
-        Some(secret) => enrolment_for(&secret, &actor.user),
+        Some(sealed) => {
+            let secret = state
+                .open_secret(SecretAt::totp(actor.user.id.as_str()), &sealed)
+                .await?;
+            enrolment_for(&secret, &actor.user)
+        }
         None => begin_totp(state, actor).await,
     }
 }
@@ -73,6 +82,9 @@ pub async fn confirm_totp(
         .ok_or_else(|| {
             AppError::Conflict("Start setting up two-step verification first.".into())
         })?;
+    let pending = state
+        .open_secret(SecretAt::totp(actor.user.id.as_str()), &pending)
+        .await?;
     let step = totp::verify(&pending, code, now_secs()).ok_or_else(|| {
         AppError::Invalid(Invalid::new(
             "code",

@@ -137,9 +137,12 @@ pub async fn complete_mfa(
 async fn second_factor_ok(state: &AppState, user: &User, code: &str) -> AppResult<bool> {
     let digits: String = code.chars().filter(|c| !c.is_whitespace()).collect();
     if digits.len() == 6 && digits.chars().all(|c| c.is_ascii_digit()) {
-        let Some(secret) = state.store.totp_state(&user.id).await?.secret else {
+        let Some(sealed) = state.store.totp_state(&user.id).await?.secret else {
             return Ok(false);
         };
+        let secret = state
+            .open_secret(rapport_vault::SecretAt::totp(user.id.as_str()), &sealed)
+            .await?;
         return Ok(match totp::verify(&secret, &digits, now_secs()) {
             Some(step) => state.store.claim_totp_step(&user.id, step).await?,
             None => false,

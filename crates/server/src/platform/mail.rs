@@ -28,10 +28,9 @@ fn signature(state: &AppState) -> String {
 /// Queues a mail for delivery (committed to the outbox before this returns) and wakes
 /// the worker. The crisis lines are added to every mail's signature.
 pub async fn queue(state: &AppState, to: &str, subject: &str, body: String) -> AppResult<()> {
-    state
-        .store
-        .enqueue_mail(to, subject, &format!("{body}{}", signature(state)))
-        .await?;
+    let mut tx = state.store.begin_write().await?;
+    queue_in(state, &mut tx, to, subject, body).await?;
+    tx.commit().await?;
     state.mail_wakeup.notify_one();
     Ok(())
 }
@@ -45,19 +44,40 @@ pub async fn queue_in(
     subject: &str,
     body: String,
 ) -> AppResult<()> {
-    rapport_store::outbox::enqueue(tx, to, subject, &format!("{body}{}", signature(state))).await?;
+    // The body's links are live one-time tokens: it is stored sealed.
+    let id = rapport_store::new_id();
+    let body = format!("{body}{}", signature(state));
+    let body_sealed = state
+        .seal_secret_in(tx, rapport_vault::SecretAt::mail_body(&id), &body)
+        .await?;
+    let mail = rapport_store::outbox::NewMail {
+        id: &id,
+        to,
+        subject,
+        body_sealed,
+    };
+    rapport_store::outbox::enqueue(tx, mail).await?;
     Ok(())
 }
 
-fn build(state: &AppState, m: &OutgoingMail) -> anyhow::Result<Message> {
+async fn build(state: &AppState, m: &OutgoingMail) -> anyhow::Result<Message> {
     let from: Mailbox = state.config.mail_from.parse()?;
     let to: Mailbox = m.to_addr.parse()?;
+    let body = state
+        .vault
+        .open_secret_now(
+            &state.store,
+            rapport_vault::SecretAt::mail_body(&m.id),
+            &m.body_sealed,
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("the mail's body does not open: {e}"))?;
     Ok(Message::builder()
         .from(from)
         .to(to)
         .subject(&m.subject)
         .header(ContentType::TEXT_PLAIN)
-        .body(m.body_text.clone())?)
+        .body(body.to_string())?)
 }
 
 enum Sender {
@@ -105,7 +125,7 @@ pub async fn deliver_due(state: &AppState) -> anyhow::Result<usize> {
     let due = state.store.claim_due_mail(20, 120_000).await?;
     let mut sent = 0;
     for m in due {
-        let result = match build(state, &m) {
+        let result = match build(state, &m).await {
             Ok(msg) => sender.send(msg, &m.id).await,
             Err(e) => Err(e),
         };

@@ -19,6 +19,7 @@ pub mod nav;
 pub mod openapi;
 pub mod ops;
 pub mod respond;
+pub mod secrets;
 pub mod serve;
 pub mod state;
 

@@ -40,6 +40,7 @@ fn kind_words(kind: &str) -> &'static str {
         Some(RecordKind::LicenseEvidence) => "license evidence",
         Some(RecordKind::DataKey) => "records",
         Some(RecordKind::EmergencyGrant) => "records (emergency access)",
+        Some(RecordKind::Secret) => "account secrets",
         None => "records",
     }
 }

@@ -134,19 +134,16 @@ pub async fn erase(
 
 #[utoipa::path(get, path = "/api/v1/me/emergency-access", tag = "privacy",
     responses(
-        (status = 200, description = "Every emergency access granted to your records", body = [rapport_store::emergency::EmergencyGrant]),
+        (status = 200, description = "Every emergency access granted to your records", body = [emergency::Grant]),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not a client", body = Problem, content_type = "application/problem+json"),
     ))]
 pub async fn emergency_grants(
     State(state): State<AppState>,
     actor: Actor,
-) -> AppResult<Json<Vec<rapport_store::emergency::EmergencyGrant>>> {
+) -> AppResult<Json<Vec<emergency::Grant>>> {
     Ok(Json(
-        state
-            .store
-            .emergency_grants_for_client(&actor.user.id)
-            .await?,
+        emergency::grants_for_client(&state, &actor.user.id).await?,
     ))
 }
 
@@ -162,7 +159,7 @@ pub struct EmergencyBody {
 
 #[utoipa::path(post, path = "/api/v1/admin/emergency-access", tag = "admin", request_body = EmergencyBody,
     responses(
-        (status = 201, description = "Granted; the client and their therapists were told", body = rapport_store::emergency::EmergencyGrant),
+        (status = 201, description = "Granted; the client and their therapists were told", body = emergency::Grant),
         (status = 401, description = "Not signed in", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "Not an admin", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Missing reason, bad duration or unknown client", body = Problem, content_type = "application/problem+json"),
@@ -172,10 +169,7 @@ pub async fn grant_emergency(
     admin: Actor,
     meta: RequestMeta,
     ApiJson(b): ApiJson<EmergencyBody>,
-) -> AppResult<(
-    axum::http::StatusCode,
-    Json<rapport_store::emergency::EmergencyGrant>,
-)> {
+) -> AppResult<(axum::http::StatusCode, Json<emergency::Grant>)> {
     let g = emergency::grant(&state, &admin, &b.client_email, &b.reason, b.minutes, &meta).await?;
     Ok((axum::http::StatusCode::CREATED, Json(g)))
 }

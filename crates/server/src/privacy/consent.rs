@@ -5,7 +5,7 @@
 use crate::platform::error::{AppError, AppResult};
 use crate::platform::state::AppState;
 use rapport_core::{Invalid, UserId};
-use rapport_store::consents::Signature;
+use rapport_vault::SecretAt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -110,8 +110,45 @@ pub struct ConsentStatus {
     pub withdrawn_at: Option<i64>,
 }
 
+/// A signature with its typed name opened (the name is stored sealed; an erased
+/// account's signatures keep the record of consent but not the name, shown empty).
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub id: String,
+    pub document: String,
+    pub version: i64,
+    pub text_sha256: String,
+    pub typed_name: String,
+    pub signed_at: i64,
+    pub withdrawn_at: Option<i64>,
+}
+
+/// The client's most recent signature of each document, withdrawn or not.
+pub async fn latest_signatures(state: &AppState, client: &UserId) -> AppResult<Vec<Signature>> {
+    let mut out = Vec::new();
+    for s in state.store.latest_signatures(client).await? {
+        let typed_name = match &s.typed_name_sealed {
+            Some(sealed) => state
+                .open_secret(SecretAt::consent_name(&s.id), sealed)
+                .await?
+                .to_string(),
+            None => String::new(),
+        };
+        out.push(Signature {
+            id: s.id,
+            document: s.document,
+            version: s.version,
+            text_sha256: s.text_sha256,
+            typed_name,
+            signed_at: s.signed_at,
+            withdrawn_at: s.withdrawn_at,
+        });
+    }
+    Ok(out)
+}
+
 pub async fn statuses(state: &AppState, client: &UserId) -> AppResult<Vec<ConsentStatus>> {
-    let sigs = state.store.latest_signatures(client).await?;
+    let sigs = latest_signatures(state, client).await?;
     Ok(DOCUMENTS
         .iter()
         .map(|d| {
@@ -163,10 +200,21 @@ pub async fn sign(
             "Type your full name (2 to 100 characters) to sign.",
         )));
     }
-    Ok(state
+    let id = rapport_store::new_id();
+    let sealed = state.seal_secret(SecretAt::consent_name(&id), name).await?;
+    let s = state
         .store
-        .sign_consent(client, doc.key, doc.version, &sha256(doc.text), name)
-        .await?)
+        .sign_consent(client, &id, doc.key, doc.version, &sha256(doc.text), sealed)
+        .await?;
+    Ok(Signature {
+        id: s.id,
+        document: s.document,
+        version: s.version,
+        text_sha256: s.text_sha256,
+        typed_name: name.to_string(),
+        signed_at: s.signed_at,
+        withdrawn_at: s.withdrawn_at,
+    })
 }
 
 pub async fn withdraw(state: &AppState, client: &UserId, key: &str) -> AppResult<()> {

@@ -9,6 +9,44 @@ use crate::platform::state::AppState;
 use rapport_core::{Email, Invalid, Role, UserId};
 use rapport_store::emergency::EmergencyGrant;
 
+/// A grant as the client, the administrator and the API see it: the stored grant with
+/// its reason opened (it is stored sealed: it may be clinical).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Grant {
+    pub id: String,
+    pub admin_id: String,
+    pub client_id: String,
+    pub reason: String,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub ended_at: Option<i64>,
+}
+
+async fn opened(state: &AppState, g: EmergencyGrant) -> AppResult<Grant> {
+    let sealed = g.reason_sealed.as_deref().unwrap_or_default();
+    let reason = state
+        .open_secret(rapport_vault::SecretAt::grant_reason(&g.id), sealed)
+        .await?;
+    Ok(Grant {
+        reason: reason.to_string(),
+        id: g.id,
+        admin_id: g.admin_id,
+        client_id: g.client_id,
+        created_at: g.created_at,
+        expires_at: g.expires_at,
+        ended_at: g.ended_at,
+    })
+}
+
+/// Every grant on the client's records, newest first.
+pub async fn grants_for_client(state: &AppState, client: &UserId) -> AppResult<Vec<Grant>> {
+    let mut out = Vec::new();
+    for g in state.store.emergency_grants_for_client(client).await? {
+        out.push(opened(state, g).await?);
+    }
+    Ok(out)
+}
+
 pub const MIN_REASON: usize = 30;
 pub const MAX_MINUTES: i64 = 60;
 
@@ -19,7 +57,7 @@ pub async fn grant(
     reason: &str,
     minutes: i64,
     meta: &RequestMeta,
-) -> AppResult<EmergencyGrant> {
+) -> AppResult<Grant> {
     let reason = reason.trim();
     let mut errors = Vec::new();
     if reason.chars().count() < MIN_REASON || reason.chars().count() > 2000 {
@@ -85,7 +123,7 @@ pub async fn grant(
             Some(&meta.request_id),
         )
         .await?;
-    Ok(g)
+    opened(state, g).await
 }
 
 /// The therapists in active care with the client: they are told of every emergency access.
@@ -114,6 +152,7 @@ pub async fn live_grant_sentences(
 ) -> AppResult<Vec<(String, String)>> {
     let mut out = Vec::new();
     for g in state.store.live_emergency_grants().await? {
+        let g = opened(state, g).await?;
         let name = |id: &str| {
             let id = UserId(id.to_string());
             async move {

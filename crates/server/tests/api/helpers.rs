@@ -152,9 +152,14 @@ impl TestApp {
     /// Turns TOTP on for `user` directly and returns the secret.
     pub async fn enable_totp(&self, user: &User) -> String {
         let secret = rapport_server::platform::auth::totp::new_secret();
+        let sealed = self
+            .state
+            .seal_secret(rapport_vault::SecretAt::totp(user.id.as_str()), &secret)
+            .await
+            .unwrap();
         self.state
             .store
-            .set_totp_pending(&user.id, &secret)
+            .set_totp_pending(&user.id, &sealed)
             .await
             .unwrap();
         self.state

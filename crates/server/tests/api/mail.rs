@@ -6,16 +6,15 @@ use rapport_server::{AppState, Config};
 use rapport_testkit::{free_port, SmtpSink};
 use std::time::Duration;
 
-fn state_with_smtp(store: rapport_store::Store, smtp_url: String) -> AppState {
+/// The app's database and keys (its queued bodies are sealed under them), with SMTP.
+fn state_with_smtp(app: &TestApp, smtp_url: String) -> AppState {
     let mut config = Config::new(
         url::Url::parse(BASE).unwrap(),
-        std::env::temp_dir().join(rapport_store::new_id()),
+        app.state.config.data_dir.clone(),
     );
     config.smtp_url = Some(smtp_url);
-    {
-        let vault = test_vault(&config);
-        AppState::new(store, config, vault)
-    }
+    let vault = test_vault(&config);
+    AppState::new(app.state.store.clone(), config, vault)
 }
 
 #[tokio::test]
@@ -25,13 +24,26 @@ async fn mail_is_retried_until_the_smtp_server_answers() {
     };
     let app = spawn_app().await;
     let store = app.state.store.clone();
-    store
-        .enqueue_mail("ana@example.org", "Hello from Rapport", "A test message.")
+    rapport_server::platform::mail::queue(
+        &app.state,
+        "ana@example.org",
+        "Hello from Rapport",
+        "A test message.".into(),
+    )
+    .await
+    .unwrap();
+    let stored = store
+        .raw_bytes("SELECT body_sealed FROM outbox", &[])
         .await
+        .unwrap()
         .unwrap();
+    assert!(
+        !String::from_utf8_lossy(&stored).contains("A test message"),
+        "the queued body is stored sealed"
+    );
 
     // Nothing listens here: the attempt fails and is scheduled again, not lost.
-    let down = state_with_smtp(store.clone(), format!("smtp://127.0.0.1:{}", free_port()));
+    let down = state_with_smtp(&app, format!("smtp://127.0.0.1:{}", free_port()));
     assert_eq!(
         rapport_server::platform::mail::deliver_due(&down)
             .await
@@ -58,7 +70,7 @@ async fn mail_is_retried_until_the_smtp_server_answers() {
         .raw_execute("UPDATE outbox SET next_attempt_at = 0", &[])
         .await
         .unwrap();
-    let up = state_with_smtp(store.clone(), sink.url());
+    let up = state_with_smtp(&app, sink.url());
     assert_eq!(
         rapport_server::platform::mail::deliver_due(&up)
             .await
@@ -71,12 +83,14 @@ async fn mail_is_retried_until_the_smtp_server_answers() {
     assert!(got[0].contains("A test message."));
     assert_eq!(store.outbox_counts().await.unwrap(), (0, 1, 0));
     let body = store
-        .raw_rows("SELECT body_text FROM outbox", &[])
+        .raw_rows(
+            "SELECT id FROM outbox WHERE body_text IS NOT NULL OR body_sealed IS NOT NULL",
+            &[],
+        )
         .await
-        .unwrap()[0][0]
-        .clone();
-    assert_eq!(
-        body, None,
+        .unwrap();
+    assert!(
+        body.is_empty(),
         "delivered bodies (with their one-time links) are not kept"
     );
 }
@@ -87,7 +101,7 @@ async fn the_background_worker_sends_sign_up_mail_over_smtp() {
         return;
     };
     let app = spawn_app().await;
-    let state = state_with_smtp(app.state.store.clone(), sink.url());
+    let state = state_with_smtp(&app, sink.url());
     let (stop, stop_rx) = tokio::sync::watch::channel(false);
     let worker = tokio::spawn(rapport_server::platform::mail::run_worker(
         state.clone(),

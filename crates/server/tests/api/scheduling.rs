@@ -477,10 +477,11 @@ async fn calendars_parse_with_a_real_icalendar_reader_and_feeds_can_be_replaced_
     assert_eq!(anyone.get(&new_path).await.status, StatusCode::NOT_FOUND);
 }
 
+/// The app's database and keys (its queued bodies are sealed under them), with SMTP.
 fn state_with_smtp(app: &TestApp, smtp_url: String) -> AppState {
     let mut config = Config::new(
         url::Url::parse(BASE).unwrap(),
-        std::env::temp_dir().join(rapport_store::new_id()),
+        app.state.config.data_dir.clone(),
     );
     config.smtp_url = Some(smtp_url);
     let vault = test_vault(&config);

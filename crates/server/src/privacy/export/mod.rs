@@ -63,9 +63,7 @@ async fn document(state: &AppState, user: &User) -> AppResult<doc::Export> {
             at: e.at,
         })
         .collect();
-    let consents = state
-        .store
-        .latest_signatures(&user.id)
+    let consents = consent::latest_signatures(state, &user.id)
         .await?
         .into_iter()
         .map(|s| doc::Consent {
@@ -167,7 +165,7 @@ pub async fn fhir_export(state: &AppState, user: &User) -> AppResult<Value> {
         "fullUrl": format!("urn:rapport:patient:{}", user.id),
         "resource": patient(user),
     })];
-    for sig in state.store.latest_signatures(&user.id).await? {
+    for sig in consent::latest_signatures(state, &user.id).await? {
         let Ok(doc) = consent::document(&sig.document) else {
             continue;
         };

@@ -205,9 +205,7 @@ pub async fn download(
     Path(key): Path<String>,
 ) -> AppResult<Response> {
     let doc = consent::document(&key)?;
-    let sig = state
-        .store
-        .latest_signatures(&actor.user.id)
+    let sig = consent::latest_signatures(&state, &actor.user.id)
         .await?
         .into_iter()
         .find(|s| s.document == doc.key)

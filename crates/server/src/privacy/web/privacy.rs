@@ -35,11 +35,7 @@ async fn privacy_page(
     let plan = erasure::plan(state, actor).await?;
     let tz = actor.user.time_zone();
     let mut grants = Vec::new();
-    for g in state
-        .store
-        .emergency_grants_for_client(&actor.user.id)
-        .await?
-    {
+    for g in crate::privacy::emergency::grants_for_client(state, &actor.user.id).await? {
         let admin = state
             .store
             .user(&rapport_core::UserId(g.admin_id.clone()))
