@@ -62,7 +62,7 @@ test('a client writes first, the therapist accepts, and the client ends care', {
     await client.goto('/therapists');
     await client.getByRole('link', { name: 'Dr. Hannah Lee', exact: true }).first().click();
     await client.getByRole('link', { name: 'Ask a question first', exact: true }).click();
-    await client.getByRole('heading', { level: 1, name: 'Write to Dr. Hannah Lee' }).waitFor();
+    await client.getByRole('heading', { level: 1, name: 'Write to Dr. Hannah Lee (Licensed Psychologist, verified)' }).waitFor();
     await check(client);
     await client.getByLabel('Ask for a free consultation', { exact: true }).check();
     await client.getByLabel('Your message', { exact: true }).fill(MESSAGE);
@@ -98,7 +98,7 @@ test('a client writes first, the therapist accepts, and the client ends care', {
     await h.waitForMail(CLIENT, /Your request was accepted/);
     await navLink(client, 'My therapists').click();
     await client.getByRole('heading', { level: 1, name: 'Your therapists' }).waitFor();
-    assert.match(await client.locator('tbody').innerText(), /Dr\. Hannah Lee\s+In care/);
+    assert.match(await client.locator('tbody').innerText(), /Dr\. Hannah Lee \(Licensed Psychologist, verified\)\s+In care/);
     await check(client);
     await client.goto(care);
     const main = await client.locator('main').innerText();

@@ -114,7 +114,7 @@ test('sign, download and withdraw consents; the privacy centre and its FHIR reco
     await navLink(page, 'Privacy').click();
     await page.waitForURL(atPath('/privacy'));
     await page.getByRole('heading', { level: 1, name: 'Your privacy', exact: true }).waitFor();
-    await page.getByText('No one has opened your records yet.', { exact: true }).waitFor();
+    await page.getByText('No one other than you has opened your records.', { exact: true }).waitFor();
     await h.checkPage(page);
     const bundle = JSON.parse(await download(page, 'Download this record (HL7 FHIR AuditEvent, JSON)'));
     assert.equal(bundle.resourceType, 'Bundle');

@@ -32,6 +32,8 @@ const CLIENT = 'jordan@demo.rapport.localhost';
 const CLIENT_NAME = 'Jordan';
 const THERAPIST = 'dr.lee@demo.rapport.localhost';
 const THERAPIST_NAME = 'Dr. Hannah Lee';
+// Wherever a client sees a clinician outside the directory, with the verified credential.
+const THERAPIST_LABEL = `${THERAPIST_NAME} (Licensed Psychologist, verified)`;
 const ZONE = 'America/Chicago'; // both Jordan's and Dr. Lee's
 const HOUR = 3_600_000;
 const FREE_CANCEL_HOURS = 24; // the demo therapists' free-cancellation window (the default)
@@ -223,7 +225,7 @@ test('book with the keyboard, move, cancel; the therapist\'s calendar; .ics down
   await step('client: follow "Book a session" with the keyboard', async () => {
     await pressUntil(jordan, 'the "Book a session" link', (f) => f.tag === 'A' && f.text === 'Book a session');
     await Promise.all([jordan.waitForURL(atPath(`${profile}/book`)), jordan.keyboard.press('Enter')]);
-    await jordan.getByRole('heading', { level: 1, name: `Book a session with ${THERAPIST_NAME}`, exact: true }).waitFor();
+    await jordan.getByRole('heading', { level: 1, name: `Book a session with ${THERAPIST_LABEL}`, exact: true }).waitFor();
     assert.match(await jordan.locator('main').innerText(), new RegExp(`Times are shown in your time zone, ${ZONE}\\.`),
       'the page names Jordan\'s zone (the same as the therapist\'s, so no second zone)');
     assert.match(await section(jordan, 'Cancellation policy').innerText(), new RegExp(`until ${FREE_CANCEL_HOURS} hours before it starts`),
@@ -251,7 +253,7 @@ test('book with the keyboard, move, cancel; the therapist\'s calendar; .ics down
 
   const firstWhen = label(first.value);
   await step('client: the appointment page says "Booked", in Jordan\'s zone', async () => {
-    await jordan.getByRole('heading', { level: 1, name: `Therapy session with ${THERAPIST_NAME}`, exact: true }).waitFor();
+    await jordan.getByRole('heading', { level: 1, name: `Therapy session with ${THERAPIST_LABEL}`, exact: true }).waitFor();
     assert.equal(new URL(jordan.url()).searchParams.get('notice'), 'booked');
     assert.match(await notice(jordan).innerText(), /^Booked\./, 'the "Booked." notice is shown');
     const when = (await fact(jordan, 'When').innerText()).trim();
@@ -304,7 +306,7 @@ test('book with the keyboard, move, cancel; the therapist\'s calendar; .ics down
     const { upcoming } = await sessionLists(jordan);
     const row = upcoming.find((r) => r.id === first.id);
     assert.ok(row, `the session is under Upcoming: ${JSON.stringify(upcoming)}`);
-    assert.equal(row.text, `${firstWhen} with ${THERAPIST_NAME} · ${typeText.replace(/ \(.*/, '')}`);
+    assert.equal(row.text, `${firstWhen} with ${THERAPIST_LABEL} · ${typeText.replace(/ \(.*/, '')}`);
     await checkStrict(jordan);
   });
 
@@ -325,7 +327,7 @@ test('book with the keyboard, move, cancel; the therapist\'s calendar; .ics down
     const move = jordan.getByRole('link', { name: 'Move to another time', exact: true });
     await move.click();
     await jordan.waitForURL(atPath(`/appointments/${second.id}/reschedule`));
-    await jordan.getByRole('heading', { level: 1, name: `Move your session with ${THERAPIST_NAME}`, exact: true }).waitFor();
+    await jordan.getByRole('heading', { level: 1, name: `Move your session with ${THERAPIST_LABEL}`, exact: true }).waitFor();
     await checkStrict(jordan);
     assert.equal(await jordan.locator('main select[name="weeks"]').count(), 0, 'no "How often" when moving');
     const minStart = Date.now() + (FREE_CANCEL_HOURS + 2) * HOUR;
@@ -432,7 +434,7 @@ test('book with the keyboard, move, cancel; the therapist\'s calendar; .ics down
     assert.ok(upcoming.some((r) => r.id === first.id), 'the first session is still upcoming');
     const row = recent.find((r) => r.id === second.id);
     assert.ok(row, `the cancelled session is under Recent: ${JSON.stringify(recent)}`);
-    assert.equal(row.text, `${movedWhen} with ${THERAPIST_NAME} · Cancelled by the client`);
+    assert.equal(row.text, `${movedWhen} with ${THERAPIST_LABEL} · Cancelled by the client`);
     await checkStrict(jordan);
   });
 

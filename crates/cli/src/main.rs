@@ -162,6 +162,11 @@ struct ServeArgs {
     /// where you practise decides; 7 is common). Their key is destroyed afterwards.
     #[arg(long, env = "RAPPORT_RETENTION_YEARS", default_value_t = 7)]
     retention_years: u32,
+    /// Days a personal API token works before it expires (1 to 365). Tokens also end
+    /// when their owner changes password or turns two-step verification on or off.
+    #[arg(long, env = "RAPPORT_API_TOKEN_DAYS", default_value_t = 90,
+          value_parser = clap::value_parser!(u32).range(1..=365))]
+    api_token_days: u32,
     /// When session reminders are e-mailed, as a comma-separated list of times before the
     /// start: minutes (`90m`), hours (`24h`) or days (`2d`).
     #[arg(long, env = "RAPPORT_REMINDERS", default_value = "24h,1h", value_parser = parse_reminders)]
@@ -361,6 +366,7 @@ async fn serve(args: ServeArgs) -> Result<()> {
     let mut config = Config::new(base_url.clone(), args.db.data_dir.clone());
     config.smtp_url = args.smtp_url.clone();
     config.retention_years = args.retention_years;
+    config.api_token_days = args.api_token_days;
     config.trust_proxy = args.trust_proxy;
     config.reminders = args.reminders.0.clone();
     config.mail_from = args.mail_from.clone();

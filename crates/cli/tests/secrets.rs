@@ -169,10 +169,11 @@ fn no_secret_a_flow_creates_is_in_the_database_its_wal_or_a_backup() {
     assert_eq!(st, 204);
     let mut ana = Session::new();
     ana.sign_in(&server, email, password);
+    let (ana_seed, recovery) = enrol(&server, &mut ana);
+    // (After enrolling: turning two-step verification on ends older tokens.)
     let (st, token) = ana.post(&server, "/api/v1/me/tokens", json!({"name": "mine"}));
     assert_eq!(st, 201);
     let api_token = token["secret"].as_str().unwrap().to_string();
-    let (ana_seed, recovery) = enrol(&server, &mut ana);
     // A consent, signed with a typed name.
     let typed_name = "Ana Canary-Signer Qz";
     let consents = ureq::get(&format!("{}/api/v1/consents", server.base))

@@ -159,9 +159,83 @@ impl DisplayName {
         Ok(Self(s))
     }
 
+    /// A name someone chooses for themselves (sign-up, profile): as [`parse`](Self::parse),
+    /// and it may not pass for the platform or its staff ("Rapport Support", "Admin",
+    /// "R\u{0430}pport Team" with a Cyrillic a…), so nobody can write to a client as them.
+    /// Operators naming staff accounts from the command line use `parse`.
+    pub fn parse_own(raw: &str) -> Result<Self, Invalid> {
+        let name = Self::parse(raw)?;
+        if impersonates_staff(&name.0) {
+            return Err(Invalid::new(
+                "display_name",
+                "Choose a name of your own: names that look like Rapport or its staff (such as \"Rapport Support\" or \"Admin\") are not allowed.",
+            ));
+        }
+        Ok(name)
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
+}
+
+/// Words that present a name as the platform or its staff. Hand-written: no crate covers
+/// this, and the list is short on purpose (a false refusal costs a person their name).
+const STAFF_WORDS: &[&str] = &[
+    "rapport",
+    "support",
+    "admin",
+    "administrator",
+    "moderator",
+    "staff",
+    "official",
+    "helpdesk",
+    "noreply",
+    "security",
+    "system",
+    "team",
+];
+
+/// Letters that look alike across scripts, folded to the Latin letter they imitate, and
+/// digits and signs used as letters.
+fn fold(c: char) -> Option<char> {
+    let c = c.to_lowercase().next().unwrap_or(c);
+    Some(match c {
+        'а' | 'α' | '@' | 'à' | 'á' | 'â' | 'ä' => 'a',
+        'е' | 'ε' | '3' | 'è' | 'é' | 'ê' | 'ë' => 'e',
+        'о' | 'ο' | '0' | 'ò' | 'ó' | 'ô' | 'ö' => 'o',
+        'р' | 'ρ' => 'p',
+        'с' | 'ϲ' => 'c',
+        'у' | 'ү' => 'y',
+        'х' | 'χ' => 'x',
+        'і' | 'ı' | 'í' | 'ì' | '1' | '!' | '|' => 'i',
+        'ѕ' | '$' | '5' => 's',
+        'т' | 'τ' | '7' => 't',
+        'м' => 'm',
+        'п' => 'n',
+        'к' | 'κ' => 'k',
+        'ԁ' => 'd',
+        'ո' => 'n',
+        c if c.is_alphanumeric() => c,
+        _ => return None,
+    })
+}
+
+fn impersonates_staff(name: &str) -> bool {
+    // Word by word ("Ana from Support"), and squeezed together ("R.a.p.p.o.r.t",
+    // "RapportSupport"), after folding look-alike letters.
+    let words: Vec<String> = name
+        .split(|c: char| !c.is_alphanumeric() && !"@$!|".contains(c))
+        .map(|w| w.chars().filter_map(fold).collect::<String>())
+        .filter(|w| !w.is_empty())
+        .collect();
+    if words.iter().any(|w| STAFF_WORDS.contains(&w.as_str())) {
+        return true;
+    }
+    // Squeezed, only the platform's own name: staff words inside longer words are
+    // ordinary ("Supportive", "Badminton").
+    let squeezed: String = name.chars().filter_map(fold).collect();
+    squeezed.contains("rapport")
 }
 
 /// Optional pronouns, in the person's own words ("she/her", "they/them").
@@ -266,6 +340,40 @@ mod tests {
         assert_eq!(
             Pronouns::parse(Some("they/them")).unwrap().as_deref(),
             Some("they/them")
+        );
+    }
+
+    #[test]
+    fn self_chosen_names_cannot_pass_for_the_platform_or_its_staff() {
+        for bad in [
+            "Rapport Support",
+            "rapport",
+            "Ana (Support)",
+            "Admin",
+            "The Rapport Team",
+            "R.a.p.p.o.r.t",
+            "RapportSupport",
+            "R\u{0430}pport Security", // Cyrillic а
+            "Rapp0rt",
+            "SUPPORT DESK",
+            "Site Administrator",
+        ] {
+            assert!(DisplayName::parse_own(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "Ana María Lee",
+            "Dr. Jamal Okafor",
+            "Zoë",
+            "李小龍",
+            "Teamira Jones",
+            "Supportive Sam",
+            "Badminton Fan",
+        ] {
+            assert!(DisplayName::parse_own(good).is_ok(), "{good}");
+        }
+        assert!(
+            DisplayName::parse("Rapport Support").is_ok(),
+            "operators may name staff accounts"
         );
     }
 

@@ -18,3 +18,13 @@ pub use license::{
 };
 pub use matching::{rank, score, IdentityPreferences, Match, MatchRequest, TherapistFacts};
 pub use vocab::{LicenseType, Modality, Population, SessionFormat, Specialty};
+
+/// How a clinician is named wherever someone else sees them: with their verified
+/// credential, so a name alone (which anyone may choose, "Dr." and all) never passes for a
+/// clinician's.
+pub fn clinician_label(name: &str, verified_credential: Option<&str>) -> String {
+    match verified_credential.and_then(|c| LicenseType::parse(c).ok()) {
+        Some(t) => format!("{name} ({}, verified)", t.label()),
+        None => format!("{name} (credential not verified)"),
+    }
+}

@@ -63,6 +63,8 @@ pub struct ContactRequestRow {
 }
 
 /// A relationship listed for one side, with the other side's name and the next session.
+/// The therapist's name carries their verified credential (see
+/// [`rapport_core::directory::clinician_label`]).
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct CareListing {
     pub id: String,
@@ -77,6 +79,18 @@ pub struct CareListing {
     pub next_session_at: Option<i64>,
     /// When the open contact request was sent, if there is one.
     pub request_at: Option<i64>,
+    /// The therapist's verified license type, if any (already part of `therapist_name`).
+    pub therapist_credential: Option<String>,
+}
+
+impl CareListing {
+    fn labelled(mut self) -> Self {
+        self.therapist_name = rapport_core::directory::clinician_label(
+            &self.therapist_name,
+            self.therapist_credential.as_deref(),
+        );
+        self
+    }
 }
 
 /// A change to apply: `event` by `party` (the person `actor`) to the pair's relationship.
@@ -254,7 +268,9 @@ const LISTING: &str = "SELECT r.id, r.client_id, c.display_name AS client_name, 
      (SELECT MIN(a.starts_at) FROM appointments a WHERE a.care_id = r.id AND a.status = 'booked' AND a.ends_at > $2) \
         AS next_session_at, \
      (SELECT MAX(q.created_at) FROM contact_requests q WHERE q.relationship_id = r.id AND q.outcome IS NULL) \
-        AS request_at \
+        AS request_at, \
+     (SELECT MIN(l.license_type) FROM licenses l WHERE l.therapist_id = t.id AND l.status = 'verified') \
+        AS therapist_credential \
      FROM care_relationships r JOIN users c ON c.id = r.client_id JOIN users t ON t.id = r.therapist_id";
 
 impl Store {
@@ -276,24 +292,26 @@ impl Store {
 
     /// One relationship with names and the next session, as `now` sees it.
     pub async fn care_listing(&self, id: &str, now: i64) -> Result<Option<CareListing>> {
-        Ok(sqlx::query_as(&format!("{LISTING} WHERE r.id = $1"))
+        let row: Option<CareListing> = sqlx::query_as(&format!("{LISTING} WHERE r.id = $1"))
             .bind(id)
             .bind(now)
             .fetch_optional(self.pool())
-            .await?)
+            .await?;
+        Ok(row.map(CareListing::labelled))
     }
 
     /// Every relationship a person has, on either side: open requests first, then by the
     /// latest change.
     pub async fn care_of(&self, person: &UserId, now: i64) -> Result<Vec<CareListing>> {
-        Ok(sqlx::query_as(&format!(
+        let rows: Vec<CareListing> = sqlx::query_as(&format!(
             "{LISTING} WHERE r.client_id = $1 OR r.therapist_id = $1 \
              ORDER BY CASE r.status WHEN 'requested' THEN 0 WHEN 'active' THEN 1 ELSE 2 END, r.updated_at DESC"
         ))
         .bind(person.as_str())
         .bind(now)
         .fetch_all(self.pool())
-        .await?)
+        .await?;
+        Ok(rows.into_iter().map(CareListing::labelled).collect())
     }
 
     /// A relationship's history, oldest first.

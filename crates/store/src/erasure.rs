@@ -19,14 +19,37 @@ impl Store {
         let now = now_ms();
         let mut tx = self.begin_write().await?;
         let id = client.as_str();
+        let (address,): (String,) = sqlx::query_as("SELECT email FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_one(&mut *tx)
+            .await?;
+        let erased = format!("erased-{id}@erased.invalid");
+        // Mail not yet sent to them is not sent; mail sent keeps no address.
+        sqlx::query("DELETE FROM outbox WHERE LOWER(to_addr) = LOWER($1) AND sent_at IS NULL")
+            .bind(&address)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE outbox SET to_addr = $2 WHERE LOWER(to_addr) = LOWER($1)")
+            .bind(&address)
+            .bind(&erased)
+            .execute(&mut *tx)
+            .await?;
+        // The record that they consented stays for the retention period; the name they
+        // typed does not.
+        sqlx::query(
+            "UPDATE consent_signatures SET typed_name = '', typed_name_sealed = NULL WHERE client_id = $1",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "UPDATE users SET email = $2, display_name = 'Erased account', pronouns = NULL, \
              password_hash = 'erased', totp_secret = NULL, totp_pending = NULL, totp_secret_sealed = NULL, \
-             totp_pending_sealed = NULL, totp_enabled_at = NULL, \
-             erased_at = $3, updated_at = $3 WHERE id = $1",
+             totp_pending_sealed = NULL, totp_enabled_at = NULL, location_country = NULL, \
+             location_region = NULL, erased_at = $3, updated_at = $3 WHERE id = $1",
         )
         .bind(id)
-        .bind(format!("erased-{id}@erased.invalid"))
+        .bind(&erased)
         .bind(now)
         .execute(&mut *tx)
         .await?;

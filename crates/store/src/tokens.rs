@@ -11,6 +11,8 @@ pub struct ApiToken {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    /// When it stops working (milliseconds since the epoch).
+    pub expires_at: i64,
 }
 
 #[derive(sqlx::FromRow)]
@@ -20,6 +22,9 @@ struct TokenUserRow {
     #[sqlx(flatten)]
     user: UserRow,
 }
+
+/// id, name, created, last used, expires.
+type TokenListRow = (String, String, i64, Option<i64>, Option<i64>);
 
 /// What a single-use account token is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,22 +43,26 @@ impl TokenPurpose {
 }
 
 impl Store {
+    /// A token that works for `valid_ms` from now.
     pub async fn create_api_token(
         &self,
         user: &UserId,
         name: &str,
         token_hash: &str,
+        valid_ms: i64,
     ) -> Result<ApiToken> {
         let id = new_id();
         let now = now_ms();
         sqlx::query(
-            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)",
+            "INSERT INTO api_tokens (id, user_id, name, token_hash, created_at, expires_at) \
+             VALUES ($1, $2, $3, $4, $5, $6)",
         )
         .bind(&id)
         .bind(user.as_str())
         .bind(name)
         .bind(token_hash)
         .bind(now)
+        .bind(now + valid_ms)
         .execute(self.pool())
         .await?;
         Ok(ApiToken {
@@ -61,6 +70,7 @@ impl Store {
             name: name.to_string(),
             created_at: now,
             last_used_at: None,
+            expires_at: now + valid_ms,
         })
     }
 
@@ -73,10 +83,12 @@ impl Store {
         let row: Option<TokenUserRow> = sqlx::query_as(&format!(
             "SELECT t.id AS token_id, t.last_used_at AS token_last_used_at, {} \
              FROM api_tokens t JOIN users u ON u.id = t.user_id \
-             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.erased_at IS NULL",
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND t.expires_at > $2 \
+             AND u.erased_at IS NULL",
             crate::users::USER_COLUMNS_U
         ))
         .bind(token_hash)
+        .bind(now_ms())
         .fetch_optional(self.pool())
         .await?;
         let Some(row) = row else {
@@ -96,8 +108,8 @@ impl Store {
     }
 
     pub async fn api_tokens(&self, user: &UserId) -> Result<Vec<ApiToken>> {
-        let rows: Vec<(String, String, i64, Option<i64>)> = sqlx::query_as(
-            "SELECT id, name, created_at, last_used_at FROM api_tokens \
+        let rows: Vec<TokenListRow> = sqlx::query_as(
+            "SELECT id, name, created_at, last_used_at, expires_at FROM api_tokens \
              WHERE user_id = $1 AND revoked_at IS NULL ORDER BY created_at DESC",
         )
         .bind(user.as_str())
@@ -105,12 +117,15 @@ impl Store {
         .await?;
         Ok(rows
             .into_iter()
-            .map(|(id, name, created_at, last_used_at)| ApiToken {
-                id: TokenId(id),
-                name,
-                created_at,
-                last_used_at,
-            })
+            .map(
+                |(id, name, created_at, last_used_at, expires_at)| ApiToken {
+                    id: TokenId(id),
+                    name,
+                    created_at,
+                    last_used_at,
+                    expires_at: expires_at.unwrap_or(created_at),
+                },
+            )
             .collect())
     }
 

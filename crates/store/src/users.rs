@@ -200,6 +200,22 @@ impl Store {
         self.user(id).await?.ok_or(StoreError::NotFound)
     }
 
+    /// A therapist's name as others see it: with their verified credential (`None` if
+    /// `id` is not a therapist's live account).
+    pub async fn clinician_name(&self, id: &UserId) -> Result<Option<String>> {
+        let row: Option<(String, Option<String>)> = sqlx::query_as(
+            "SELECT t.display_name, (SELECT MIN(l.license_type) FROM licenses l \
+             WHERE l.therapist_id = t.id AND l.status = 'verified') \
+             FROM users t WHERE t.id = $1 AND t.role = 'therapist' AND t.erased_at IS NULL",
+        )
+        .bind(id.as_str())
+        .fetch_optional(self.pool())
+        .await?;
+        Ok(row.map(|(name, credential)| {
+            rapport_core::directory::clinician_label(&name, credential.as_deref())
+        }))
+    }
+
     pub async fn mark_email_verified(&self, id: &UserId) -> Result<()> {
         sqlx::query(
             "UPDATE users SET email_verified_at = $2, updated_at = $2 WHERE id = $1 AND email_verified_at IS NULL",

@@ -167,9 +167,19 @@ store_test!(api_tokens_belong_to_their_owner, |store| {
     let ana = user(&store, "ana@example.org", Role::Client).await;
     let ben = user(&store, "ben@example.org", Role::Client).await;
     let t = store
-        .create_api_token(&ana.id, "laptop", &token_hash("s"))
+        .create_api_token(&ana.id, "laptop", &token_hash("s"), 60_000)
         .await
         .unwrap();
+    // One that has already run out is nobody's.
+    store
+        .create_api_token(&ana.id, "old", &token_hash("expired"), -1)
+        .await
+        .unwrap();
+    assert!(store
+        .api_token_owner(&token_hash("expired"))
+        .await
+        .unwrap()
+        .is_none());
     assert_eq!(
         store
             .api_token_owner(&token_hash("s"))
@@ -184,7 +194,7 @@ store_test!(api_tokens_belong_to_their_owner, |store| {
         store.revoke_api_token(&ben.id, &t.id).await,
         Err(StoreError::NotFound)
     ));
-    assert_eq!(store.api_tokens(&ana.id).await.unwrap().len(), 1);
+    assert_eq!(store.api_tokens(&ana.id).await.unwrap().len(), 2);
     store.revoke_api_token(&ana.id, &t.id).await.unwrap();
     assert!(store
         .api_token_owner(&token_hash("s"))

@@ -100,12 +100,14 @@ pub async fn confirm_totp(
         .store
         .enable_totp(&actor.user.id, step, &hashes)
         .await?;
-    // Sessions elsewhere signed in without the new second factor end now.
+    // Sessions elsewhere signed in without the new second factor end now, and so do API
+    // tokens made before it: they were made with less proof than the account now asks.
     let keep = actor.session().map(|s| s.id.clone());
     state
         .store
         .revoke_user_sessions(&actor.user.id, keep.as_ref())
         .await?;
+    state.store.revoke_user_api_tokens(&actor.user.id).await?;
     let new_token = match actor.session() {
         Some(s) => {
             let token = secrets::random_token();
@@ -142,6 +144,8 @@ pub async fn disable_totp(
         )));
     }
     state.store.disable_totp(&actor.user.id).await?;
+    // API tokens end with the factor they were made under.
+    state.store.revoke_user_api_tokens(&actor.user.id).await?;
     if let Some(s) = actor.session() {
         state
             .store

@@ -55,7 +55,7 @@ pub fn parse_profile(
     time_zone: &str,
 ) -> AppResult<(DisplayName, Pronouns, TimeZoneName)> {
     let mut errors = Vec::new();
-    let name = collect(DisplayName::parse(name), &mut errors);
+    let name = collect(DisplayName::parse_own(name), &mut errors);
     let pronouns = collect(Pronouns::parse(pronouns), &mut errors);
     let tz = collect(TimeZoneName::parse(time_zone), &mut errors);
     match (name, pronouns, tz) {
@@ -70,7 +70,7 @@ pub fn parse_profile(
 pub async fn sign_up(state: &AppState, input: SignUp, meta: &RequestMeta) -> AppResult<()> {
     let mut errors = Vec::new();
     let email = collect(Email::parse(&input.email), &mut errors);
-    let name = collect(DisplayName::parse(&input.display_name), &mut errors);
+    let name = collect(DisplayName::parse_own(&input.display_name), &mut errors);
     let pronouns = collect(Pronouns::parse(input.pronouns.as_deref()), &mut errors);
     let tz = collect(TimeZoneName::parse(&input.time_zone), &mut errors);
     let context: Vec<&str> = [input.email.as_str(), input.display_name.as_str()].into();
@@ -299,7 +299,12 @@ pub async fn create_api_token(
     let secret = format!("rpt_{}", secrets::random_token());
     let token = state
         .store
-        .create_api_token(&actor.user.id, &name, &token_hash(&secret))
+        .create_api_token(
+            &actor.user.id,
+            &name,
+            &token_hash(&secret),
+            i64::from(state.config.api_token_days) * 86_400_000,
+        )
         .await?;
     record(state, Some(&actor.user), "api_token_created", meta).await;
     Ok((token, secret))

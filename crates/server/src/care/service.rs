@@ -406,13 +406,32 @@ pub async fn detail(
         Party::Therapist => Purpose::Treatment,
     };
     let ctx = actor.access(purpose, &meta.request_id);
+    let mut tx = state.store.begin_write().await?;
+    let (requests, history) = open_records(state, &mut tx, &ctx, &client, id).await?;
+    tx.commit().await?;
+    Ok(CareDetail {
+        listing,
+        party,
+        history,
+        requests,
+    })
+}
+
+/// Opens a relationship's contact requests and notes under `ctx` inside `tx` (each open
+/// by someone other than the client is logged there).
+async fn open_records(
+    state: &AppState,
+    tx: &mut rapport_store::Tx,
+    ctx: &rapport_vault::AccessContext,
+    client: &UserId,
+    id: &str,
+) -> AppResult<(Vec<RequestEntry>, Vec<HistoryEntry>)> {
     let events = state.store.care_events(id).await?;
     let stored_requests = state.store.contact_requests(id).await?;
-    let mut tx = state.store.begin_write().await?;
     let mut requests = Vec::new();
     for q in stored_requests {
         let at = locator(
-            &client,
+            client,
             id,
             RecordKind::ContactRequest,
             "contact_requests",
@@ -420,7 +439,7 @@ pub async fn detail(
         );
         let opened = state
             .vault
-            .open(&mut tx, &ctx, &at, &q.body_sealed)
+            .open(tx, ctx, &at, &q.body_sealed)
             .await
             .map_err(vault_error)?;
         let (topic, message) = opened.expose().split_once('\n').unwrap_or(("question", ""));
@@ -446,8 +465,8 @@ pub async fn detail(
                 } else {
                     RecordKind::RelationshipNote
                 };
-                let at = locator(&client, id, record, "care_events", &e.id);
-                match state.vault.open(&mut tx, &ctx, &at, sealed).await {
+                let at = locator(client, id, record, "care_events", &e.id);
+                match state.vault.open(tx, ctx, &at, sealed).await {
                     Ok(text) => Some(text.expose().to_string()),
                     Err(rapport_vault::VaultError::KeyDestroyed) => None,
                     Err(e) => return Err(vault_error(e)),
@@ -463,13 +482,37 @@ pub async fn detail(
             note,
         });
     }
-    tx.commit().await?;
-    Ok(CareDetail {
-        listing,
-        party,
-        history,
-        requests,
-    })
+    Ok((requests, history))
+}
+
+/// An administrator's read-only view of one client's care records under a live
+/// break-glass grant: every relationship, with its requests and notes. The vault checks
+/// that the grant is this administrator's, live and for this client, and logs every read
+/// as emergency access in the client's access log.
+pub async fn records_under_grant(
+    state: &AppState,
+    admin: &Actor,
+    grant: &str,
+    client: &UserId,
+    meta: &RequestMeta,
+) -> AppResult<Vec<CareDetail>> {
+    let ctx = admin.emergency_access(grant, &meta.request_id);
+    let mut out = Vec::new();
+    for listing in state.store.care_of(client, rapport_store::now_ms()).await? {
+        if listing.client_id != client.as_str() {
+            continue;
+        }
+        let mut tx = state.store.begin_write().await?;
+        let (requests, history) = open_records(state, &mut tx, &ctx, client, &listing.id).await?;
+        tx.commit().await?;
+        out.push(CareDetail {
+            listing,
+            party: Party::Therapist,
+            history,
+            requests,
+        });
+    }
+    Ok(out)
 }
 
 /// The relationships the actor has, on their side.

@@ -32,10 +32,8 @@ pub struct ContactPage {
 async fn therapist_name(state: &AppState, id: &str) -> AppResult<String> {
     state
         .store
-        .user(&UserId(id.to_string()))
+        .clinician_name(&UserId(id.to_string()))
         .await?
-        .filter(|u| u.role == Role::Therapist && u.erased_at.is_none())
-        .map(|u| u.display_name)
         .ok_or(AppError::NotFound)
 }
 

@@ -45,6 +45,8 @@ pub struct Config {
     pub audit_witnesses: Vec<PathBuf>,
     /// Years clinical records are kept after a client asks to be erased.
     pub retention_years: u32,
+    /// Days a personal API token works before it expires.
+    pub api_token_days: u32,
     /// Take the client address from the last X-Forwarded-For hop (only behind a proxy
     /// that sets it); otherwise the TCP peer is the client.
     pub trust_proxy: bool,
@@ -99,6 +101,7 @@ impl Config {
             housekeeping_every: Duration::from_secs(60),
             audit_witnesses: Vec::new(),
             retention_years: 7,
+            api_token_days: 90,
             trust_proxy: false,
             reminders: vec![24 * 60, 60],
             header_timeout: Duration::from_secs(10),

@@ -34,6 +34,5 @@ pub fn routes(r: Routes) -> Routes {
     r.add(M::GET, "/healthz", Public, get(ops::healthz))
         .add(M::GET, "/readyz", Public, get(ops::readyz))
         .add(M::GET, "/metrics", Public, get(ops::metrics))
-        .add(M::GET, "/static/app.css", Public, get(assets::css))
-        .add(M::GET, "/static/app.js", Public, get(assets::js))
+        .add(M::GET, "/static/{name}", Public, get(assets::file))
 }

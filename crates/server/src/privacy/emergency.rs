@@ -145,11 +145,12 @@ async fn treating_therapists(
     Ok(out)
 }
 
-/// The grants open now, each as its id and a sentence for the admin page.
+/// The grants open now, each as its id, its administrator and a sentence for the admin
+/// page.
 pub async fn live_grant_sentences(
     state: &AppState,
     tz: &rapport_core::TimeZoneName,
-) -> AppResult<Vec<(String, String)>> {
+) -> AppResult<Vec<(String, String, String)>> {
     let mut out = Vec::new();
     for g in state.store.live_emergency_grants().await? {
         let g = opened(state, g).await?;
@@ -170,7 +171,7 @@ pub async fn live_grant_sentences(
             rapport_core::time::human(g.expires_at, tz),
             g.reason
         );
-        out.push((g.id, sentence));
+        out.push((g.id, g.admin_id, sentence));
     }
     Ok(out)
 }
@@ -202,4 +203,17 @@ pub async fn end(
             .await?;
     }
     Ok(())
+}
+
+/// The live grant `id`, if it is `admin`'s: only its holder reads under it.
+pub async fn live_grant_of(state: &AppState, admin: &Actor, id: &str) -> AppResult<Grant> {
+    let now = rapport_store::now_ms();
+    let g = state
+        .store
+        .live_emergency_grants()
+        .await?
+        .into_iter()
+        .find(|g| g.id == id && g.admin_id == admin.user.id.as_str() && g.expires_at > now)
+        .ok_or(AppError::NotFound)?;
+    opened(state, g).await
 }

@@ -32,6 +32,7 @@ pub fn routes(r: Routes) -> Routes {
         .add(M::GET, "/consents/{key}/signed", Roles(CLIENTS), get(con::download))
         .add(M::GET, "/admin/emergency", Roles(ADMIN), get(em::show))
         .add(M::POST, "/admin/emergency", Roles(ADMIN), post(em::grant))
+        .add(M::GET, "/admin/emergency/{id}", Roles(ADMIN), get(em::records))
         .add(M::POST, "/admin/emergency/{id}/end", Roles(ADMIN), post(em::end))
         .add(M::GET, "/api/v1/me/access-log", Roles(CLIENTS), get(api::access_log))
         .add(M::GET, "/api/v1/me/access-log/fhir", Roles(CLIENTS), get(api::access_log_fhir))

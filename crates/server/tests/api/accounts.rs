@@ -778,6 +778,7 @@ async fn recovery_steps_end_api_tokens_and_other_sessions() {
             &ana.id,
             "old laptop",
             &rapport_store::token_hash("rpt_stolen"),
+            86_400_000,
         )
         .await
         .unwrap();

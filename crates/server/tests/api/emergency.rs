@@ -36,6 +36,36 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
         .await
         .unwrap();
     tx.commit().await.unwrap();
+    // Ana's question to Lee, which the read-only emergency view shows.
+    let asked = app
+        .actor(&ana)
+        .await
+        .access(Purpose::ClientRequest, "req-q");
+    let mut tx = app.state.store.begin_write().await.unwrap();
+    let question = rapport_store::new_id();
+    let at = Locator {
+        client: &ana.id,
+        care: Some(&ana_care),
+        kind: RecordKind::ContactRequest,
+        table: "contact_requests",
+        row_id: &question,
+        field: "text",
+    };
+    let sealed = app
+        .state
+        .vault
+        .seal(
+            &mut tx,
+            &asked,
+            &at,
+            "question\nCan we talk about my sleep?",
+        )
+        .await
+        .unwrap();
+    rapport_store::care::add_contact_request(&mut tx, &question, &ana_care, "question", &sealed)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
 
     // Without a grant, an admin is refused.
     let plain = root_actor.access(Purpose::Operations, "req-p");
@@ -83,7 +113,6 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
             ],
         )
         .await;
-    assert_eq!(ok.location(), Some("/admin/emergency?notice=granted"));
     let grant = app
         .state
         .store
@@ -92,6 +121,28 @@ async fn emergency_access_is_reasoned_limited_visible_and_announced() {
         .unwrap()
         .remove(0);
     assert_eq!(grant.expires_at - grant.created_at, 30 * 60_000);
+    // Granting leads to a read-only view of the records; each one shown was read under
+    // the grant and is in her log.
+    let view = format!("/admin/emergency/{}", grant.id);
+    assert_eq!(ok.location(), Some(view.as_str()));
+    let before = rapport_vault::chain::events_for_client(&app.state.store, ana.id.as_str(), 100)
+        .await
+        .unwrap()
+        .len();
+    let records = admin.get(&view).await;
+    assert_eq!(records.status, StatusCode::OK);
+    assert!(records.body.contains("Can we talk about my sleep?"));
+    assert!(records.body.contains("read-only") && records.body.contains(reason));
+    assert!(!records.body.contains("<textarea"), "nothing to write with");
+    let after = rapport_vault::chain::events_for_client(&app.state.store, ana.id.as_str(), 100)
+        .await
+        .unwrap();
+    assert_eq!(after.len(), before + 1, "the one record shown, read once");
+    assert!(after[0].emergency == 1 && after[0].action == "read");
+    // Another administrator cannot read under it.
+    let other = app.user("other.admin@example.org", Role::Admin).await;
+    let mut other = app.session_client(&other, SessionLevel::Mfa).await;
+    assert_eq!(other.get(&view).await.status, StatusCode::NOT_FOUND);
 
     // The client and the treating therapist are told at once.
     let to_client = app.mails_to("ana@example.org").await;

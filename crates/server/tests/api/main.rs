@@ -11,6 +11,7 @@ mod directory;
 mod emergency;
 mod helpers;
 mod house;
+mod identity;
 mod limits;
 mod mail;
 mod matching;

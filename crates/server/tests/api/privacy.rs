@@ -17,7 +17,7 @@ async fn clients_see_who_read_their_records() {
         .get("/privacy")
         .await
         .body
-        .contains("No one has opened your records yet"));
+        .contains("No one other than you has opened your records"));
 
     let care = app.relate(&ana, &lee, Stage::Active).await;
     let at = Locator {
@@ -232,6 +232,24 @@ async fn erasure_removes_personal_data_now_and_destroys_records_after_retention(
     .await
     .unwrap();
 
+    // Where she said she lives (for matching), and a mail still waiting to be sent.
+    app.state
+        .store
+        .raw_execute(
+            "UPDATE users SET location_country = 'US', location_region = 'TX' WHERE id = $1",
+            &[ana.id.as_str().into()],
+        )
+        .await
+        .unwrap();
+    rapport_server::platform::mail::queue(
+        &app.state,
+        "ana@example.org",
+        "Waiting",
+        "Not sent yet.".into(),
+    )
+    .await
+    .unwrap();
+
     let mut c = app.session_client(&ana, SessionLevel::Password).await;
     let mut other_device = app.session_client(&ana, SessionLevel::Password).await;
     let plan = c.json(Method::GET, "/api/v1/me/erasure", None).await.json();
@@ -282,6 +300,33 @@ async fn erasure_removes_personal_data_now_and_destroys_records_after_retention(
         erased.erased_at.is_some()
             && !erased.email.contains("ana@")
             && erased.display_name == "Erased account"
+    );
+    let left = app
+        .state
+        .store
+        .raw_i64(
+            "SELECT (SELECT COUNT(*) FROM outbox WHERE LOWER(to_addr) LIKE 'ana@%') \
+             + (SELECT COUNT(*) FROM consent_signatures WHERE client_id = $1 \
+                AND (typed_name_sealed IS NOT NULL OR typed_name <> '')) \
+             + (SELECT COUNT(*) FROM users WHERE id = $1 \
+                AND (location_country IS NOT NULL OR location_region IS NOT NULL))",
+            &[ana.id.as_str().into()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        left, 0,
+        "no mail to her address, no typed consent name, no location is left"
+    );
+    assert_eq!(
+        app.state
+            .store
+            .latest_signatures(&ana.id)
+            .await
+            .unwrap()
+            .len(),
+        1,
+        "the record that she consented stays for the retention period"
     );
     let mut login = app.client();
     let res = login
@@ -368,6 +413,7 @@ const EXPORT_SHAPE: &[(&str, &[&str])] = &[
             "api_tokens",
             "appointments",
             "consents",
+            "emergency_access",
             "exported_at",
             "format",
             "security_events",
@@ -401,7 +447,7 @@ const EXPORT_SHAPE: &[(&str, &[&str])] = &[
     ),
     (
         "api_tokens[]",
-        &["created_at", "id", "last_used_at", "name"],
+        &["created_at", "expires_at", "id", "last_used_at", "name"],
     ),
     (
         "security_events[]",
@@ -468,6 +514,17 @@ const EXPORT_SHAPE: &[(&str, &[&str])] = &[
             "starts_at",
         ],
     ),
+    (
+        "emergency_access[]",
+        &[
+            "administrator",
+            "ended_early",
+            "granted_at",
+            "id",
+            "reason",
+            "until",
+        ],
+    ),
 ];
 
 fn keys_at<'a>(v: &'a serde_json::Value, path: &str) -> Vec<&'a serde_json::Value> {
@@ -531,8 +588,33 @@ async fn the_json_export_has_its_own_stable_shape() {
         Some(serde_json::json!({"name": "laptop"})),
     )
     .await;
+    // A break-glass grant, which the export must carry with its reason.
+    let root = app.user("root@example.org", Role::Admin).await;
+    let root = app.actor(&root).await;
+    let meta = rapport_server::platform::meta::RequestMeta {
+        ip: "127.0.0.1".into(),
+        user_agent: None,
+        request_id: "req-g".into(),
+    };
+    let reason = "The client's therapist reported an imminent risk to life.";
+    rapport_server::privacy::emergency::grant(
+        &app.state,
+        &root,
+        "ana@example.org",
+        reason,
+        10,
+        &meta,
+    )
+    .await
+    .unwrap();
     let j = c.get("/api/v1/me/export").await.json();
-    assert_eq!(j["format"], "rapport-export/1");
+    assert_eq!(j["format"], "rapport-export/2");
+    assert_eq!(j["emergency_access"][0]["reason"], reason);
+    let fhir = c.get("/api/v1/me/export/fhir").await.body;
+    assert!(
+        fhir.contains(reason) && fhir.contains("\"BTG\""),
+        "the FHIR export carries the grant as a break-the-glass AuditEvent"
+    );
     for (path, want) in EXPORT_SHAPE {
         let objects = keys_at(&j, path);
         assert!(!objects.is_empty(), "the export has no {path:?} to check");

@@ -359,3 +359,41 @@ async fn demo_data_is_seeded_once() {
         .await;
     assert_eq!(res.location(), Some("/"));
 }
+
+#[tokio::test]
+async fn assets_have_content_hashed_names_and_are_cached_for_a_year() {
+    let app = spawn_app().await;
+    let mut c = app.client();
+    let page = c.get("/login").await.body;
+    let href = |ext: &str| {
+        page.split('"')
+            .find(|s| s.starts_with("/static/app.") && s.ends_with(ext))
+            .unwrap_or_else(|| panic!("no hashed .{ext} link in the page"))
+            .to_string()
+    };
+    for (path, kind) in [(href("css"), "text/css"), (href("js"), "text/javascript")] {
+        let hash = path.split('.').nth(1).unwrap();
+        assert!(
+            hash.len() == 16 && hash.chars().all(|c| c.is_ascii_hexdigit()),
+            "{path}"
+        );
+        let res = c.get(&path).await;
+        assert_eq!(res.status, axum::http::StatusCode::OK);
+        assert!(res.content_type().starts_with(kind));
+        assert_eq!(
+            res.headers["cache-control"],
+            "public, max-age=31536000, immutable"
+        );
+    }
+    for stale in [
+        "/static/app.css",
+        "/static/app.0000000000000000.css",
+        "/static/../Cargo.toml",
+    ] {
+        assert_eq!(
+            c.get(stale).await.status,
+            axum::http::StatusCode::NOT_FOUND,
+            "{stale}"
+        );
+    }
+}

@@ -98,7 +98,8 @@ impl From<SessionTypeRow> for SessionType {
     }
 }
 
-/// An appointment with the names both sides see.
+/// An appointment with the names both sides see (the therapist's with their verified
+/// credential, see [`rapport_core::directory::clinician_label`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Appointment {
     pub id: String,
@@ -135,6 +136,7 @@ struct AppointmentRow {
     session_type_id: String,
     session_name: String,
     therapist_name: String,
+    therapist_credential: Option<String>,
     client_name: String,
     therapist_zone: String,
     client_zone: String,
@@ -163,7 +165,10 @@ impl From<AppointmentRow> for Appointment {
             client_id: r.client_id,
             session_type_id: r.session_type_id,
             session_name: r.session_name,
-            therapist_name: r.therapist_name,
+            therapist_name: rapport_core::directory::clinician_label(
+                &r.therapist_name,
+                r.therapist_credential.as_deref(),
+            ),
             client_name: r.client_name,
             therapist_zone: r.therapist_zone,
             client_zone: r.client_zone,
@@ -187,7 +192,10 @@ impl From<AppointmentRow> for Appointment {
 }
 
 const APPOINTMENT_SELECT: &str = "SELECT a.id, a.therapist_id, a.client_id, a.session_type_id, st.name AS session_name, \
-    t.display_name AS therapist_name, c.display_name AS client_name, t.time_zone AS therapist_zone, \
+    t.display_name AS therapist_name, \
+    (SELECT MIN(l.license_type) FROM licenses l WHERE l.therapist_id = t.id AND l.status = 'verified') \
+        AS therapist_credential, \
+    c.display_name AS client_name, t.time_zone AS therapist_zone, \
     c.time_zone AS client_zone, a.series_id, a.starts_at, a.ends_at, a.busy_from, a.busy_until, a.status, \
     a.free_cancel_hours, a.cancelled_by, a.cancelled_at, a.cancelled_late, a.no_show_therapist, a.no_show_client, \
     a.sequence, a.created_at, a.updated_at \

@@ -74,12 +74,18 @@ async fn account_page(
                 .last_used_at
                 .map(|at| human(at, &tz))
                 .unwrap_or_else(|| "never".into()),
+            expires: if t.expires_at <= rapport_store::now_ms() {
+                "expired".into()
+            } else {
+                human(t.expires_at, &tz)
+            },
         })
         .collect();
     Ok(AccountPage {
         ctx,
         recovery_left: state.store.recovery_codes_left(&user.id).await?,
         can_create_tokens: actor.fully_authenticated(),
+        token_days: state.config.api_token_days,
         user,
         notice,
         errors,

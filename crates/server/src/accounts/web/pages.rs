@@ -94,6 +94,8 @@ pub struct TokenRow {
     pub name: String,
     pub created: String,
     pub last_used: String,
+    /// "until 1 March 2027", or "expired".
+    pub expires: String,
 }
 
 #[derive(Template)]
@@ -108,6 +110,7 @@ pub struct AccountPage {
     pub tokens: Vec<TokenRow>,
     pub new_token: Option<String>,
     pub can_create_tokens: bool,
+    pub token_days: u32,
 }
 
 #[derive(Template)]

@@ -17,10 +17,25 @@ pub struct Export {
     pub consents: Vec<Consent>,
     pub access_log: Vec<Access>,
     pub appointments: Vec<AppointmentRecord>,
+    /// Every break-glass grant on the client's records, with its reason.
+    pub emergency_access: Vec<EmergencyAccess>,
 }
 
-/// The name of this document's format; a new shape gets a new name.
-pub const FORMAT: &str = "rapport-export/1";
+/// The name of this document's format; a new shape gets a new name. (2 added
+/// `emergency_access` and the tokens' `expires_at`.)
+pub const FORMAT: &str = "rapport-export/2";
+
+/// An administrator's emergency access to the client's records.
+#[derive(Debug, Serialize)]
+pub struct EmergencyAccess {
+    pub id: String,
+    pub administrator: String,
+    pub reason: String,
+    pub granted_at: String,
+    /// When the access ended or ends: its expiry, or earlier if an administrator ended it.
+    pub until: String,
+    pub ended_early: bool,
+}
 
 #[derive(Debug, Serialize)]
 pub struct Account {
@@ -51,6 +66,7 @@ pub struct Token {
     pub name: String,
     pub created_at: i64,
     pub last_used_at: Option<i64>,
+    pub expires_at: i64,
 }
 
 #[derive(Debug, Serialize)]

@@ -48,6 +48,7 @@ async fn document(state: &AppState, user: &User) -> AppResult<doc::Export> {
             name: t.name,
             created_at: t.created_at,
             last_used_at: t.last_used_at,
+            expires_at: t.expires_at,
         })
         .collect();
     let security_events = state
@@ -135,6 +136,17 @@ async fn document(state: &AppState, user: &User) -> AppResult<doc::Export> {
             history,
         });
     }
+    let mut emergency_access = Vec::new();
+    for g in crate::privacy::emergency::grants_for_client(state, &user.id).await? {
+        emergency_access.push(doc::EmergencyAccess {
+            administrator: name_of(state, &g.admin_id).await?,
+            granted_at: iso(g.created_at),
+            until: iso(g.ended_at.unwrap_or(g.expires_at).min(g.expires_at)),
+            ended_early: g.ended_at.is_some_and(|e| e < g.expires_at),
+            id: g.id,
+            reason: g.reason,
+        });
+    }
     Ok(doc::Export {
         format: doc::FORMAT,
         exported_at: iso(rapport_store::now_ms()),
@@ -155,7 +167,61 @@ async fn document(state: &AppState, user: &User) -> AppResult<doc::Export> {
         consents,
         access_log,
         appointments,
+        emergency_access,
     })
+}
+
+async fn name_of(state: &AppState, id: &str) -> AppResult<String> {
+    Ok(state
+        .store
+        .user(&rapport_core::UserId(id.to_string()))
+        .await?
+        .map(|u| u.display_name)
+        .unwrap_or_else(|| "A former administrator".into()))
+}
+
+/// Each break-glass grant as a FHIR `AuditEvent`: "break the glass", its period, who was
+/// given access, and the reason they gave.
+async fn grant_events(state: &AppState, user: &User) -> AppResult<Vec<Value>> {
+    let mut out = Vec::new();
+    for g in crate::privacy::emergency::grants_for_client(state, &user.id).await? {
+        out.push(json!({
+            "fullUrl": format!("urn:rapport:emergency-access:{}", g.id),
+            "resource": {
+                "resourceType": "AuditEvent",
+                "id": format!("emergency-{}", g.id),
+                "type": {
+                    "system": "http://terminology.hl7.org/CodeSystem/audit-event-type",
+                    "code": "rest",
+                    "display": "RESTful Operation"
+                },
+                "action": "E",
+                "period": {
+                    "start": iso(g.created_at),
+                    "end": iso(g.ended_at.unwrap_or(g.expires_at).min(g.expires_at)),
+                },
+                "recorded": iso(g.created_at),
+                "outcome": "0",
+                "outcomeDesc": "Emergency access to the client's records was granted",
+                "purposeOfEvent": [{"coding": [{
+                    "system": "http://terminology.hl7.org/CodeSystem/v3-ActReason",
+                    "code": "BTG",
+                    "display": "break the glass"
+                }]}],
+                "agent": [{
+                    "type": {"text": "administrator"},
+                    "who": {"display": name_of(state, &g.admin_id).await?},
+                    "requestor": true
+                }],
+                "source": {"observer": {"display": "Rapport"}},
+                "entity": [{
+                    "what": {"reference": format!("Patient/{}", user.id)},
+                    "description": g.reason,
+                }]
+            }
+        }));
+    }
+    Ok(out)
 }
 
 /// The same as a FHIR R4 `Bundle` of type `collection`.
@@ -197,6 +263,7 @@ pub async fn fhir_export(state: &AppState, user: &User) -> AppResult<Value> {
     if let Some(events) = access_log::fhir_bundle(&user.id, &access)["entry"].as_array() {
         entries.extend(events.iter().cloned());
     }
+    entries.extend(grant_events(state, user).await?);
     Ok(json!({
         "resourceType": "Bundle",
         "type": "collection",

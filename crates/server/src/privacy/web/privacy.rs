@@ -22,6 +22,8 @@ pub struct PrivacyPage {
     pub plan: erasure::ErasurePlan,
     pub errors: FormErrors,
     pub grants: Vec<String>,
+    /// Whether anyone opened a record under emergency access (not only was granted it).
+    pub emergency_reads: bool,
 }
 
 async fn privacy_page(
@@ -31,7 +33,9 @@ async fn privacy_page(
     errors: FormErrors,
 ) -> AppResult<PrivacyPage> {
     let entries = access_log::access_log(state, &actor.user.id, &actor.user.time_zone()).await?;
-    let emergencies = entries.iter().filter(|e| e.emergency).cloned().collect();
+    let emergencies: Vec<access_log::AccessEntry> =
+        entries.iter().filter(|e| e.emergency).cloned().collect();
+    let emergency_reads = emergencies.iter().any(|e| e.action == "read");
     let plan = erasure::plan(state, actor).await?;
     let tz = actor.user.time_zone();
     let mut grants = Vec::new();
@@ -55,6 +59,7 @@ async fn privacy_page(
         plan,
         errors,
         grants,
+        emergency_reads,
     })
 }
 

@@ -155,7 +155,11 @@ async fn book_page(
     Ok(BookPage {
         ctx,
         therapist_id: s.therapist.id.as_str().to_string(),
-        therapist_name: s.therapist.display_name.clone(),
+        therapist_name: state
+            .store
+            .clinician_name(&s.therapist.id)
+            .await?
+            .unwrap_or_else(|| s.therapist.display_name.clone()),
         client_zone: viewer.name().to_string(),
         therapist_zone: s.zone().name().to_string(),
         types: offered
