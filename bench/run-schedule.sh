@@ -8,7 +8,9 @@
 # win, per round), and 64 workers booking distinct free slots of one therapist.
 # Usage: bash bench/run-schedule.sh [POSTGRES_SERVER_URL]
 # Environment: BENCH_ITERATIONS (300), BENCH_TASKS (100), BENCH_ROUNDS (10),
-# BENCH_WORKERS (64), BENCH_SECONDS (5), BENCH_SEED (42).
+# BENCH_WORKERS (64), BENCH_SECONDS (5), BENCH_SEED (42); BENCH_SQLITE_SYNCHRONOUS=normal
+# runs SQLite as `--sqlite-synchronous normal` does (default: the product's FULL);
+# BENCH_SKIP_POSTGRES=1 runs slot generation and SQLite only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pg="${1:-${RAPPORT_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres}}"
@@ -19,7 +21,7 @@ workers="${BENCH_WORKERS:-64}"
 seconds="${BENCH_SECONDS:-5}"
 seed="${BENCH_SEED:-42}"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-target}"
-echo "Command: BENCH_ITERATIONS=$iterations BENCH_TASKS=$tasks BENCH_ROUNDS=$rounds BENCH_WORKERS=$workers BENCH_SECONDS=$seconds BENCH_SEED=$seed bash bench/run-schedule.sh $pg"
+echo "Command: ${BENCH_SQLITE_SYNCHRONOUS:+BENCH_SQLITE_SYNCHRONOUS=$BENCH_SQLITE_SYNCHRONOUS }BENCH_ITERATIONS=$iterations BENCH_TASKS=$tasks BENCH_ROUNDS=$rounds BENCH_WORKERS=$workers BENCH_SECONDS=$seconds BENCH_SEED=$seed bash bench/run-schedule.sh $pg"
 cargo build --release -q -p bench-schedule
 bin="$CARGO_TARGET_DIR/release/bench-schedule"
 machine() {
@@ -34,7 +36,9 @@ echo; echo "### Slot generation (in memory)"
 echo; echo "### SQLite"
 "$bin" book sqlite "${book[@]}"
 
+if [ -z "${BENCH_SKIP_POSTGRES:-}" ]; then
 echo; echo "### PostgreSQL"
 "$bin" book postgres --postgres-url "$pg" "${book[@]}"
+fi
 
 echo; machine

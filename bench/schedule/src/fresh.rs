@@ -29,7 +29,7 @@ pub async fn fresh_store(
             ));
             std::fs::create_dir_all(&dir).with_context(|| format!("create {}", dir.display()))?;
             let url = format!("sqlite://{}", dir.join("rapport.db").display());
-            match Store::open(&url).await {
+            match Store::open_with(&url, sqlite_durability()).await {
                 Ok(store) => Ok((store, Fresh::Dir(dir))),
                 Err(e) => {
                     remove(Fresh::Dir(dir)).await;
@@ -101,4 +101,14 @@ pub fn app_state(store: &Store) -> Result<AppState> {
         ed25519_dalek::SigningKey::from_bytes(&[1; 32]),
     );
     Ok(AppState::new(store.clone(), config, vault))
+}
+
+/// SQLite's commit durability: `BENCH_SQLITE_SYNCHRONOUS=normal` measures what the
+/// product's `--sqlite-synchronous normal` trades away; the default is the product's
+/// default (FULL).
+fn sqlite_durability() -> rapport_store::Durability {
+    match std::env::var("BENCH_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => rapport_store::Durability::Normal,
+        _ => rapport_store::Durability::Full,
+    }
 }

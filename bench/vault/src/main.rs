@@ -209,7 +209,9 @@ async fn main() -> Result<()> {
         .expect("usage: bench-vault DATABASE_URL [RECORDS] [OPS]");
     let records: usize = args.get(2).map_or(3000, |s| s.parse().expect("RECORDS"));
     let ops: usize = args.get(3).map_or(2000, |s| s.parse().expect("OPS"));
-    let store = Store::open(url).await.expect("open store");
+    let store = Store::open_with(url, sqlite_durability())
+        .await
+        .expect("open store");
     // A therapist and clients who are signed in, each client in active care with them.
     let therapist = person(&store, "therapist@bench.example", Role::Therapist).await;
     let mut clients = Vec::with_capacity(CLIENTS);
@@ -287,4 +289,14 @@ async fn main() -> Result<()> {
     }
     b.store.close().await;
     Ok(())
+}
+
+/// SQLite's commit durability: `BENCH_SQLITE_SYNCHRONOUS=normal` measures what the
+/// product's `--sqlite-synchronous normal` trades away; the default is the product's
+/// default (FULL).
+fn sqlite_durability() -> rapport_store::Durability {
+    match std::env::var("BENCH_SQLITE_SYNCHRONOUS").as_deref() {
+        Ok("normal") => rapport_store::Durability::Normal,
+        _ => rapport_store::Durability::Full,
+    }
 }
